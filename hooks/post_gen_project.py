@@ -1,0 +1,73 @@
+"""Make the fresh project a working DVC repository: git, DVC, the remote, and the sample data under DVC.
+
+When git or DVC is not installed where cookiecutter runs, the project is still complete: the hook prints the
+commands to run by hand instead. A command that fails stops the hook, so cookiecutter removes the folder.
+"""
+
+import importlib.util
+import logging
+import shutil
+import subprocess
+import sys
+from collections.abc import Sequence
+
+DVC_REMOTE_URL: str = {{ cookiecutter.dvc_remote_url | tojson }}
+SAMPLE_DATA = "data/raw/wine.csv"
+
+GIT_SETUP: list[list[str]] = [["git", "init", "--quiet", "--initial-branch=main"]]
+DVC_SETUP: list[list[str]] = [
+    ["dvc", "init", "--quiet"],
+    ["dvc", "config", "core.autostage", "true"],
+    ["dvc", "remote", "add", "--default", "storage", DVC_REMOTE_URL],
+    ["dvc", "add", "--quiet", SAMPLE_DATA],
+]
+
+logger = logging.getLogger("post_gen_project")
+
+
+def dvc_command() -> list[str] | None:
+    """DVC as a command: on PATH, or importable by the Python that runs cookiecutter."""
+    if executable := shutil.which("dvc"):
+        return [executable]
+    if importlib.util.find_spec("dvc") is not None:
+        return [sys.executable, "-m", "dvc"]
+    return None
+
+
+def run_all(commands: Sequence[Sequence[str]], program: Sequence[str]) -> None:
+    """Run each command with its first word replaced by `program`; stop at the first failure."""
+    for command in commands:
+        result = subprocess.run([*program, *command[1:]], capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            details = (result.stderr or result.stdout).strip().splitlines()
+            reason = details[-1] if details else f"exit code {result.returncode}"
+            raise RuntimeError(f"`{' '.join(command)}` failed: {reason}")
+
+
+def as_shell(commands: Sequence[Sequence[str]]) -> str:
+    """The commands as one line a user can paste."""
+    return " && ".join(" ".join(command) for command in commands)
+
+
+def main() -> int:
+    """Set up what the tools at hand allow, and say what is left to do by hand."""
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    git = shutil.which("git")
+    dvc = dvc_command()
+    try:
+        if git is None:
+            logger.warning("git not found: once it is installed, run in the project: %s", as_shell(GIT_SETUP + DVC_SETUP))
+            return 0
+        run_all(GIT_SETUP, [git])
+        if dvc is None:
+            logger.warning("DVC not found: in the project, run `make install && . .venv/bin/activate`, then: %s", as_shell(DVC_SETUP))
+            return 0
+        run_all(DVC_SETUP, dvc)
+    except RuntimeError as error:
+        logger.error("error: %s", error)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""Refuse answers that would give a broken project, before cookiecutter writes anything for good.
+
+Each check returns a one-line message naming the problem and the fix; the first failure is printed and the
+hook exits non-zero, so cookiecutter removes the half-made folder.
+"""
+
+import json
+import keyword
+import re
+import sys
+from urllib.parse import urlparse
+
+PROJECT_SLUG: str = {{ cookiecutter.project_slug | tojson }}
+PACKAGE_NAME: str = {{ cookiecutter.package_name | tojson }}
+DVC_REMOTE_URL: str = {{ cookiecutter.dvc_remote_url | tojson }}
+RUNNER: str = {{ cookiecutter.runner | tojson }}
+CLOUD_REGION: str = {{ cookiecutter.cloud_region | tojson }}
+CLOUD_MACHINE_TYPE: str = {{ cookiecutter.cloud_machine_type | tojson }}
+CLOUD_SPOT: bool = json.loads({{ cookiecutter.cloud_spot | tojson | tojson }})
+
+SLUG_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+PACKAGE_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+CLOUD_REMOTE_SCHEMES = ("s3", "gs", "azure")
+
+
+def check_project_slug(slug: str) -> str | None:
+    """A slug names the repository and the distribution: no spaces, slashes or other punctuation."""
+    if SLUG_PATTERN.fullmatch(slug):
+        return None
+    return (
+        f"project_slug {slug!r} is not a valid repository name: "
+        "use letters, digits, '-', '_' or '.', starting with a letter or digit"
+    )
+
+
+def check_package_name(name: str) -> str | None:
+    """The package is imported by every stage (`python -m <package>.train`), so it must be an identifier."""
+    if not PACKAGE_PATTERN.fullmatch(name):
+        return (
+            f"package_name {name!r} is not a Python identifier: "
+            "use ASCII letters, digits and '_', not starting with a digit"
+        )
+    if keyword.iskeyword(name):
+        return f"package_name {name!r} is a Python keyword: choose another name, such as '{name}_model'"
+    return None
+
+
+def check_dvc_remote_url(url: str) -> str | None:
+    """DVC must be able to use the remote, and the project installs the DVC plugin for its scheme only."""
+    if not url.strip():
+        return "dvc_remote_url is empty: give an s3://, gs:// or azure:// URL, or a local folder"
+    parsed = urlparse(url)
+    if "://" not in url:
+        return None  # a local folder: DVC takes any path
+    if parsed.scheme not in CLOUD_REMOTE_SCHEMES:
+        return (
+            f"dvc_remote_url {url!r} has an unsupported scheme {parsed.scheme!r}: "
+            "use s3://bucket/path, gs://bucket/path, azure://container/path, or a local folder"
+        )
+    if not parsed.netloc:
+        return f"dvc_remote_url {url!r} names no bucket: write it as {parsed.scheme}://<bucket>/<path>"
+    return None
+
+
+def check_cloud_settings(runner: str, region: str, machine_type: str, spot: bool) -> str | None:
+    """Cloud settings go into `cml runner launch` flags: they must be single words, and mean nothing on GitHub."""
+    for option, value in (("cloud_region", region), ("cloud_machine_type", machine_type)):
+        if not value or any(character.isspace() for character in value):
+            return f"{option} {value!r} must be a single word such as 'us-east' or 'm'"
+    if runner == "github-hosted" and spot:
+        return "cloud_spot applies to cloud runners only: answer 'no', or choose runner aws, gcp, azure or kubernetes"
+    return None
+
+
+def main() -> int:
+    """Run every check; report the first failure on one line."""
+    problems = (
+        check_project_slug(PROJECT_SLUG),
+        check_package_name(PACKAGE_NAME),
+        check_dvc_remote_url(DVC_REMOTE_URL),
+        check_cloud_settings(RUNNER, CLOUD_REGION, CLOUD_MACHINE_TYPE, CLOUD_SPOT),
+    )
+    for problem in problems:
+        if problem:
+            sys.stderr.write(f"error: {problem}\n")
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""params.yaml as typed, validated settings: a typo or an out-of-range value stops a stage before any work."""
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import ProjectError
+
+PARAMS_PATH = Path("params.yaml")
+
+FeatureType = Literal["numeric", "categorical"]
+
+
+class Section(BaseModel):
+    """Unknown keys are refused, so a misspelt parameter cannot be silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataParams(Section):
+    """Which table to learn from and how to read its columns."""
+
+    raw: Path
+    target: str = Field(min_length=1)
+    drop: list[str] = []
+    feature_types: dict[str, FeatureType] = {}
+
+
+class PrepareParams(Section):
+    """How the table is split into training and test rows."""
+
+    test_size: float = Field(gt=0, lt=1)
+
+
+class TrainParams(Section):
+    """Hyperparameters of the random forest."""
+
+    n_estimators: int = Field(ge=1)
+    max_depth: int | None = Field(default=None, ge=1)
+    min_samples_leaf: int = Field(default=1, ge=1)
+    class_weight: Literal["balanced"] | None = None
+
+
+class ReportParams(Section):
+    """How the pull-request report judges a change."""
+
+    primary_metric: Literal["accuracy", "macro_f1"] = "macro_f1"
+
+
+class Params(Section):
+    """Everything in params.yaml."""
+
+    seed: int
+    data: DataParams
+    prepare: PrepareParams
+    train: TrainParams
+    report: ReportParams = ReportParams()
+
+
+def describe_error(error: ValidationError, path: Path) -> str:
+    """The first validation problem as `params.yaml: train.n_estimators: <what is wrong> (got 0)`."""
+    first = error.errors()[0]
+    location = ".".join(str(part) for part in first["loc"]) or "top level"
+    message = f"{path}: {location}: {first['msg']}"
+    if first["type"] not in {"missing", "extra_forbidden"}:
+        message += f" (got {first['input']!r})"
+    return message
+
+
+def load_params(path: Path = PARAMS_PATH) -> Params:
+    """Read and validate params.yaml; raise `ProjectError` naming the offending key."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ProjectError(f"{path} not found: run the command from the project root") from None
+    except yaml.YAMLError as error:
+        raise ProjectError(f"{path} is not valid YAML: {str(error).splitlines()[0]}") from None
+    try:
+        return Params.model_validate(raw or {})
+    except ValidationError as error:
+        raise ProjectError(describe_error(error, path)) from None

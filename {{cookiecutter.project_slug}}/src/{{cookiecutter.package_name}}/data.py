@@ -1,0 +1,113 @@
+"""Reading tables and working out what each column is.
+
+The raw table is read once, in the prepare stage, which infers a `FeatureSchema` and saves it beside the split.
+Later stages read the split through that schema, so a column keeps one type from training to serving.
+"""
+
+from pathlib import Path
+
+import pandas as pd
+from pandas.api.types import is_bool_dtype, is_numeric_dtype
+from pydantic import BaseModel
+
+from .config import DataParams, FeatureType
+from .errors import ProjectError
+
+
+class FeatureSchema(BaseModel):
+    """The label column, the feature columns by type, and the classes seen in the data."""
+
+    target: str
+    numeric: list[str]
+    categorical: list[str]
+    classes: list[str]
+
+    @property
+    def features(self) -> list[str]:
+        return [*self.numeric, *self.categorical]
+
+    def save(self, path: Path) -> None:
+        path.write_text(self.model_dump_json(indent=2) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> "FeatureSchema":
+        return cls.model_validate_json(path.read_text(encoding="utf-8"))
+
+
+def read_raw_table(path: Path, data: DataParams) -> pd.DataFrame:
+    """Read the user's CSV, with the label and any column declared categorical kept as text."""
+    if not path.is_file():
+        raise ProjectError(f"{path}: file not found; set data.raw in params.yaml to your CSV and `dvc add` it")
+    text_columns = {data.target} | {name for name, kind in data.feature_types.items() if kind == "categorical"}
+    try:
+        frame = pd.read_csv(path, dtype=dict.fromkeys(text_columns, str))
+    except pd.errors.EmptyDataError:
+        raise ProjectError(f"{path} is empty: it needs a header row and at least one data row") from None
+    except pd.errors.ParserError as error:
+        raise ProjectError(f"{path} is not a readable CSV: {str(error).strip()}") from None
+    check_target(frame, data.target, path)
+    return frame
+
+
+def check_target(frame: pd.DataFrame, target: str, path: Path) -> None:
+    """Every row needs a label: a missing one cannot be imputed without inventing the answer."""
+    if target not in frame.columns:
+        columns = ", ".join(map(str, frame.columns))
+        raise ProjectError(f"label column {target!r} is not in {path}; set data.target in params.yaml to one of: {columns}")
+    missing = int(frame[target].isna().sum())
+    if missing:
+        raise ProjectError(
+            f"label column {target!r} in {path} has {missing} missing value(s); drop or label those rows"
+        )
+
+
+def infer_feature_type(column: pd.Series) -> FeatureType:
+    """Numbers are numeric; text, booleans and anything else are categories."""
+    if is_numeric_dtype(column) and not is_bool_dtype(column):
+        return "numeric"
+    return "categorical"
+
+
+def infer_schema(frame: pd.DataFrame, data: DataParams) -> FeatureSchema:
+    """Type every column but the label and the dropped ones; `data.feature_types` overrides the guess."""
+    named = {*data.drop, *data.feature_types}
+    unknown = sorted(named - set(map(str, frame.columns)))
+    if unknown:
+        raise ProjectError(
+            f"params.yaml names columns that are not in {data.raw}: {', '.join(unknown)}; "
+            "fix data.drop or data.feature_types"
+        )
+    types: dict[str, FeatureType] = {
+        name: data.feature_types.get(name) or infer_feature_type(frame[name])
+        for name in map(str, frame.columns)
+        if name != data.target and name not in data.drop
+    }
+    if not types:
+        raise ProjectError(f"{data.raw} has no feature columns besides the label {data.target!r}")
+    return FeatureSchema(
+        target=data.target,
+        numeric=[name for name, kind in types.items() if kind == "numeric"],
+        categorical=[name for name, kind in types.items() if kind == "categorical"],
+        classes=sorted(frame[data.target].unique()),
+    )
+
+
+def apply_schema(frame: pd.DataFrame, schema: FeatureSchema) -> pd.DataFrame:
+    """Keep the schema's columns, with numeric ones as numbers (a column declared numeric must parse)."""
+    selected = frame[[*schema.features, schema.target]].copy()
+    for name in schema.numeric:
+        try:
+            selected[name] = pd.to_numeric(selected[name])
+        except (ValueError, TypeError) as error:
+            raise ProjectError(
+                f"column {name!r} is declared numeric but holds text ({error}); "
+                f"set data.feature_types.{name} to categorical in params.yaml"
+            ) from None
+    return selected
+
+
+def read_split(path: Path, schema: FeatureSchema) -> tuple[pd.DataFrame, pd.Series]:
+    """Read a prepared split as features and labels, typed by the schema."""
+    text_columns = [*schema.categorical, schema.target]
+    frame = pd.read_csv(path, dtype=dict.fromkeys(text_columns, str))
+    return frame[schema.features], frame[schema.target]
