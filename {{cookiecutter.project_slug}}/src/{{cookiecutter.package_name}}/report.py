@@ -83,12 +83,12 @@ def verdict(rows: list[MetricRow], primary_metric: str, base: str) -> str:
     return f"**Verdict: {word}.** `{primary_metric}` {row.old:.4f} on `{base}` → {row.new:.4f} ({row.change:+.4f})."
 
 
-def format_value(value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, float):
-        return f"{value:.4f}"
-    return f"`{value}`"
+def format_metric(value: float | None) -> str:
+    return "—" if value is None else f"{value:.4f}"
+
+
+def format_param(value: Any) -> str:
+    return "—" if value is None else f"`{value}`"
 
 
 def format_change(change: float | None) -> str:
@@ -110,7 +110,7 @@ def render_report(
     if metrics:
         lines += [f"| Metric | `{base}` | {NEW_LABEL} | Change |", "|---|---:|---:|---:|"]
         lines += [
-            f"| {row.name} | {format_value(row.old)} | {format_value(row.new)} | {format_change(row.change)} |"
+            f"| {row.name} | {format_metric(row.old)} | {format_metric(row.new)} | {format_change(row.change)} |"
             for row in metrics
         ]
     else:
@@ -118,7 +118,7 @@ def render_report(
     lines += ["", "### Parameters", ""]
     if params:
         lines += [f"| Parameter | `{base}` | {NEW_LABEL} |", "|---|---|---|"]
-        lines += [f"| {row.name} | {format_value(row.old)} | {format_value(row.new)} |" for row in params]
+        lines += [f"| {row.name} | {format_param(row.old)} | {format_param(row.new)} |" for row in params]
     else:
         lines.append(f"No parameter differs from `{base}`.")
     lines += ["", "### Confusion matrix", "", f"| `{base}` | {NEW_LABEL} |", "|---|---|"]

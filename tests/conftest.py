@@ -1,0 +1,52 @@
+"""Shared fixtures: a quiet, offline git + DVC identity, and a rendered default project that has run once."""
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from .helpers import commit_all, dvc_repro, render
+
+
+def set_tool_identity(patch: pytest.MonkeyPatch) -> None:
+    """Commits need an author whatever the machine's git config; DVC must not try to send analytics."""
+    for role in ("AUTHOR", "COMMITTER"):
+        patch.setenv(f"GIT_{role}_NAME", "Template Tests")
+        patch.setenv(f"GIT_{role}_EMAIL", "tests@example.com")
+    patch.setenv("GIT_CONFIG_GLOBAL", "/dev/null")
+    patch.setenv("DVC_NO_ANALYTICS", "1")
+
+
+@pytest.fixture(autouse=True)
+def _tool_identity(monkeypatch: pytest.MonkeyPatch) -> None:
+    set_tool_identity(monkeypatch)
+
+
+@dataclass(frozen=True)
+class FirstRun:
+    """The default project after its first `dvc repro`, committed on main, and what that run printed."""
+
+    project: Path
+    log: str
+
+
+@pytest.fixture(scope="session")
+def first_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FirstRun]:
+    """Shared and read-only: tests that change the project take `reproduced_project`, a copy."""
+    with pytest.MonkeyPatch.context() as patch:
+        set_tool_identity(patch)
+        root = tmp_path_factory.mktemp("first-run")
+        project = render(root, dvc_remote_url=str(root / "remote"))
+        result = dvc_repro(project)
+        commit_all(project, "First model")
+        yield FirstRun(project=project, log=result.stdout)
+
+
+@pytest.fixture
+def reproduced_project(first_run: FirstRun, tmp_path: Path) -> Path:
+    """A private copy of the reproduced default project, git history and DVC cache included."""
+    copy = tmp_path / first_run.project.name
+    shutil.copytree(first_run.project, copy, symlinks=True)
+    return copy

@@ -1,0 +1,53 @@
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from {{ cookiecutter.package_name }}.config import DataParams
+from {{ cookiecutter.package_name }}.data import infer_schema, read_raw_table
+from {{ cookiecutter.package_name }}.errors import ProjectError
+
+
+def test_types_are_inferred_and_overridable(mixed_frame: pd.DataFrame) -> None:
+    inferred = infer_schema(mixed_frame, DataParams(raw=Path("x.csv"), target="fruit"))
+    assert inferred.numeric == ["row_id", "size"]
+    assert inferred.categorical == ["colour"]
+    assert inferred.classes == ["apple", "melon", "plum"]
+
+    overridden = infer_schema(
+        mixed_frame, DataParams(raw=Path("x.csv"), target="fruit", drop=["size"], feature_types={"row_id": "categorical"})
+    )
+    assert overridden.numeric == []
+    assert overridden.categorical == ["row_id", "colour"]
+
+
+def test_unknown_columns_in_params_are_refused(mixed_frame: pd.DataFrame) -> None:
+    with pytest.raises(ProjectError, match="not in x.csv: weight"):
+        infer_schema(mixed_frame, DataParams(raw=Path("x.csv"), target="fruit", drop=["weight"]))
+
+
+def test_missing_labels_are_refused_with_their_count(tmp_path: Path, mixed_frame: pd.DataFrame) -> None:
+    mixed_frame.loc[[3, 4, 5], "fruit"] = None
+    path = tmp_path / "fruit.csv"
+    mixed_frame.to_csv(path, index=False)
+    with pytest.raises(ProjectError, match="'fruit' .* has 3 missing value"):
+        read_raw_table(path, DataParams(raw=path, target="fruit"))
+
+
+def test_missing_label_column_lists_the_columns(tmp_path: Path, mixed_frame: pd.DataFrame) -> None:
+    path = tmp_path / "fruit.csv"
+    mixed_frame.to_csv(path, index=False)
+    with pytest.raises(ProjectError, match="one of: row_id, size, colour, fruit"):
+        read_raw_table(path, DataParams(raw=path, target="species"))
+
+
+def test_missing_file_says_how_to_fix(tmp_path: Path) -> None:
+    with pytest.raises(ProjectError, match="file not found; set data.raw"):
+        read_raw_table(tmp_path / "none.csv", DataParams(raw=tmp_path / "none.csv", target="y"))
+
+
+def test_numeric_looking_labels_stay_text(tmp_path: Path) -> None:
+    path = tmp_path / "codes.csv"
+    path.write_text("x,label\n1,007\n2,010\n")
+    frame = read_raw_table(path, DataParams(raw=path, target="label"))
+    assert list(frame["label"]) == ["007", "010"]

@@ -1,0 +1,58 @@
+"""The report against a real git + DVC repository holding two metric sets: one committed, one in the workspace."""
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from {{ cookiecutter.package_name }}.report import MetricRow, metric_rows, verdict, write_report
+
+PARAMS = Path(__file__).parents[1] / "params.yaml"
+
+
+def git(*args: str, cwd: Path) -> None:
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
+
+
+@pytest.fixture
+def repo_with_two_metric_sets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    from dvc.repo import Repo
+
+    git("init", "--quiet", "--initial-branch=main", cwd=tmp_path)
+    Repo.init(str(tmp_path)).close()
+    shutil.copy(PARAMS, tmp_path / "params.yaml")
+    (tmp_path / "dvc.yaml").write_text("metrics:\n  - scores.json\n")
+    (tmp_path / "scores.json").write_text(json.dumps({"accuracy": 0.8, "macro_f1": 0.75}))
+    git("add", "-A", cwd=tmp_path)
+    git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "base", cwd=tmp_path)
+    (tmp_path / "scores.json").write_text(json.dumps({"accuracy": 0.9, "macro_f1": 0.7}))
+    params = (tmp_path / "params.yaml").read_text()
+    (tmp_path / "params.yaml").write_text(params.replace("test_size: 0.25", "test_size: 0.3"))
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_report_shows_both_values_params_and_verdict(repo_with_two_metric_sets: Path) -> None:
+    text = write_report("main", Path("report.md"))
+
+    assert Path("report.md").read_text() == text
+    assert "| accuracy | 0.8000 | 0.9000 | +0.1000 |" in text
+    assert "| macro_f1 | 0.7500 | 0.7000 | -0.0500 |" in text
+    assert "| prepare.test_size | `0.25` | `0.3` |" in text
+    assert "**Verdict: worse.**" in text
+    assert "_main: not available_" in text
+
+
+def test_rows_put_overall_metrics_first() -> None:
+    diff = {"m.json": {"per_class.a.recall": {"old": 1.0, "new": 0.5}, "accuracy": {"new": 0.9}}}
+    assert [row.name for row in metric_rows(diff)] == ["accuracy", "per_class.a.recall"]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "word"),
+    [(0.5, 0.6, "better"), (0.6, 0.5, "worse"), (0.6, 0.6, "unchanged"), (None, 0.6, "first result")],
+)
+def test_verdict(old: float | None, new: float, word: str) -> None:
+    assert f"**Verdict: {word}.**" in verdict([MetricRow("macro_f1", old, new)], "macro_f1", "main")
