@@ -27,7 +27,10 @@ def test_project_params_load() -> None:
         ("\ntrain: {n_estimators: 0}\n", "train.n_estimators: Input should be greater than or equal to 1 (got 0)"),
         ("\nprepare: {test_size: 1.5}\n", "prepare.test_size: Input should be less than 1 (got 1.5)"),
         ("\ntrain: {n_estimators: many}\n", "train.n_estimators: Input should be a valid integer"),
-        ("\ndata: {raw: x.csv, target: y, feature_types: {a: date}}\n", "data.feature_types.a: Input should be"),
+        (
+            "\ndata:\n  raw: x.csv\n  target: y\n  feature_types:\n    a: date\n",
+            "data.feature_types.a: Input should be",
+        ),
     ],
 )
 def test_bad_params_name_the_key(tmp_path: Path, extra: str, expected: str) -> None:

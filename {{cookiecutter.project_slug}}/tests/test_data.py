@@ -15,7 +15,8 @@ def test_types_are_inferred_and_overridable(mixed_frame: pd.DataFrame) -> None:
     assert inferred.classes == ["apple", "melon", "plum"]
 
     overridden = infer_schema(
-        mixed_frame, DataParams(raw=Path("x.csv"), target="fruit", drop=["size"], feature_types={"row_id": "categorical"})
+        mixed_frame,
+        DataParams(raw=Path("x.csv"), target="fruit", drop=["size"], feature_types={"row_id": "categorical"}),
     )
     assert overridden.numeric == []
     assert overridden.categorical == ["row_id", "colour"]

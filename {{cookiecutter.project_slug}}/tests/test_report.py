@@ -46,8 +46,10 @@ def test_report_shows_both_values_params_and_verdict(repo_with_two_metric_sets: 
 
 
 def test_rows_put_overall_metrics_first() -> None:
-    diff = {"m.json": {"per_class.a.recall": {"old": 1.0, "new": 0.5}, "accuracy": {"new": 0.9}}}
-    assert [row.name for row in metric_rows(diff)] == ["accuracy", "per_class.a.recall"]
+    recall = {"old": 1.0, "new": 0.5}
+    accuracy = {"new": 0.9}
+    metrics = {"per_class.a.recall": recall, "accuracy": accuracy}
+    assert [row.name for row in metric_rows({"m.json": metrics})] == ["accuracy", "per_class.a.recall"]
 
 
 @pytest.mark.parametrize(

@@ -53,7 +53,9 @@ def check_target(frame: pd.DataFrame, target: str, path: Path) -> None:
     """Every row needs a label: a missing one cannot be imputed without inventing the answer."""
     if target not in frame.columns:
         columns = ", ".join(map(str, frame.columns))
-        raise ProjectError(f"label column {target!r} is not in {path}; set data.target in params.yaml to one of: {columns}")
+        raise ProjectError(
+            f"label column {target!r} is not in {path}; set data.target in params.yaml to one of: {columns}"
+        )
     missing = int(frame[target].isna().sum())
     if missing:
         raise ProjectError(

@@ -30,7 +30,9 @@ class PreparedData:
     schema: FeatureSchema
 
 
-def split(frame: pd.DataFrame, schema: FeatureSchema, params: PrepareParams, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def split(
+    frame: pd.DataFrame, schema: FeatureSchema, params: PrepareParams, seed: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A stratified split, so that every class is in both parts in the same proportion."""
     counts = frame[schema.target].value_counts()
     rare = counts[counts < 2]
@@ -75,7 +77,11 @@ def main() -> None:
     schema = prepared.schema
     logger.info(
         "%d training and %d test rows; %d numeric and %d categorical features; classes: %s",
-        len(prepared.train), len(prepared.test), len(schema.numeric), len(schema.categorical), ", ".join(schema.classes),
+        len(prepared.train),
+        len(prepared.test),
+        len(schema.numeric),
+        len(schema.categorical),
+        ", ".join(schema.classes),
     )
 
 

@@ -47,7 +47,7 @@ class ParamRow:
 
 
 def metric_rows(metrics_diff: dict[str, dict[str, dict[str, Any]]]) -> list[MetricRow]:
-    """Flatten DVC's `{file: {metric: {old, new}}}`: overall metrics first, then per-class ones by name."""
+    """Flatten DVC's diff (file, then metric, then old and new): overall metrics first, then per-class ones."""
     several_files = len(metrics_diff) > 1
     rows = [
         MetricRow(name=f"{path}: {name}" if several_files else name, old=values.get("old"), new=values.get("new"))
@@ -58,11 +58,11 @@ def metric_rows(metrics_diff: dict[str, dict[str, dict[str, Any]]]) -> list[Metr
 
 
 def param_rows(params_diff: dict[str, dict[str, dict[str, Any]]]) -> list[ParamRow]:
-    """Flatten DVC's `{file: {param: {old, new}}}`, sorted by name."""
+    """Flatten DVC's diff (file, then param, then old and new), sorted by name."""
     rows = [
         ParamRow(name=name, old=values.get("old"), new=values.get("new"))
-        for metrics in params_diff.values()
-        for name, values in metrics.items()
+        for params in params_diff.values()
+        for name, values in params.items()
     ]
     return sorted(rows, key=lambda row: row.name)
 
@@ -73,7 +73,10 @@ def verdict(rows: list[MetricRow], primary_metric: str, base: str) -> str:
     if row is None or row.new is None:
         return f"**Verdict: no result.** This change has no `{primary_metric}`; did the pipeline run?"
     if row.old is None or row.change is None:
-        return f"**Verdict: first result.** `{base}` has no `{primary_metric}` to compare; this change scores {row.new:.4f}."
+        return (
+            f"**Verdict: first result.** `{base}` has no `{primary_metric}` to compare; "
+            f"this change scores {row.new:.4f}."
+        )
     if row.change > TOLERANCE:
         word = "better"
     elif row.change < -TOLERANCE:

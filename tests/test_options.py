@@ -1,0 +1,161 @@
+"""Every value of every option renders into the expected, fully rendered project; no option is dead."""
+
+import itertools
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .helpers import TEMPLATE_DIR, VENV_BIN, project_env, render, run
+
+OPTIONS: dict[str, Any] = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text())
+REMOTE_URLS = ("s3://bucket/ct", "gs://bucket/ct", "azure://container/ct", "/srv/dvc-store")
+TEMPLATE_FILES = {
+    ".cookiecutter.json",
+    ".gitignore",
+    ".python-version",
+    "Makefile",
+    "README.md",
+    "dvc.yaml",
+    "params.yaml",
+    "pyproject.toml",
+    "requirements.txt",
+    "data/raw/wine.csv",
+    "tests/conftest.py",
+    "tests/test_config.py",
+    "tests/test_data.py",
+    "tests/test_report.py",
+    "tests/test_stages.py",
+}
+PACKAGE_MODULES = {"__init__", "cli", "config", "data", "errors", "evaluate", "model", "prepare", "report", "train"}
+DVC_SETUP_FILES = {".dvc/.gitignore", ".dvc/config", ".dvcignore", "data/raw/.gitignore", "data/raw/wine.csv.dvc"}
+RUNTIME_DIRS = (".git/", ".dvc/cache/", ".dvc/tmp/")
+
+
+def expected_files(package: str, with_dvc: bool = True) -> set[str]:
+    """The exact file set of a project; the same for every option combination until options add files."""
+    files = TEMPLATE_FILES | {f"src/{package}/{module}.py" for module in PACKAGE_MODULES}
+    return files | DVC_SETUP_FILES if with_dvc else files
+
+
+def project_files(project: Path) -> set[str]:
+    """Every file in the project, git's and DVC's own working folders left out."""
+    return {
+        path.relative_to(project).as_posix()
+        for path in project.rglob("*")
+        if path.is_file() and not path.relative_to(project).as_posix().startswith(RUNTIME_DIRS)
+    }
+
+
+def text_contents(project: Path) -> dict[str, str]:
+    return {name: (project / name).read_text(encoding="utf-8") for name in project_files(project)}
+
+
+def option_matrix() -> list[dict[str, Any]]:
+    """Runner x spot (the options that constrain each other), cycling every other option's values through."""
+    runners = OPTIONS["runner"]
+    pairs = [
+        (runner, spot)
+        for runner, spot in itertools.product(runners, (False, True))
+        if runner != "github-hosted" or not spot
+    ]
+    cycles = {
+        "python_version": itertools.cycle(OPTIONS["python_version"]),
+        "container_registry": itertools.cycle(OPTIONS["container_registry"]),
+        "task": itertools.cycle(OPTIONS["task"]),
+        "dvc_remote_url": itertools.cycle(REMOTE_URLS),
+    }
+    return [
+        {"runner": runner, "cloud_spot": spot, **{name: next(values) for name, values in cycles.items()}}
+        for runner, spot in pairs
+    ]
+
+
+MATRIX = option_matrix()
+
+
+def test_matrix_covers_every_value() -> None:
+    for option in ("runner", "python_version", "container_registry", "task"):
+        assert {combination[option] for combination in MATRIX} == set(OPTIONS[option])
+    assert {combination["dvc_remote_url"] for combination in MATRIX} == set(REMOTE_URLS)
+
+
+@pytest.mark.parametrize("context", MATRIX, ids=lambda context: "-".join(str(value) for value in context.values()))
+def test_every_combination_renders_completely(tmp_path: Path, context: dict[str, Any]) -> None:
+    project = render(tmp_path, **context)
+
+    assert project_files(project) == expected_files("wine_classifier")
+    for name, text in text_contents(project).items():
+        for marker in ("{{", "{%", "}}", "{#"):
+            assert marker not in text, f"{name} keeps Jinja {marker!r}"
+    answers = json.loads((project / ".cookiecutter.json").read_text())["cookiecutter"]
+    assert {name: answers[name] for name in context} == context
+    assert f"url = {context['dvc_remote_url']}" in (project / ".dvc/config").read_text()
+    scheme = context["dvc_remote_url"].split("://")[0] if "://" in context["dvc_remote_url"] else None
+    requirements = (project / "requirements.txt").read_text()
+    assert (f"dvc[{scheme}]==" if scheme else "\ndvc==") in requirements
+    assert (project / ".python-version").read_text().strip() == context["python_version"]
+
+
+ALTERNATIVES: dict[str, Any] = {
+    "project_name": "Churn Model",
+    "description": "Predicts churn.",
+    "author_name": "Ada Lovelace",
+    "python_version": "3.13",
+    "runner": "gcp",
+    "cloud_region": "eu-west",
+    "cloud_machine_type": "xl",
+    "dvc_remote_url": "gs://other-bucket/dvc",
+    "container_registry": "ecr",
+}
+
+
+@pytest.fixture(scope="module")
+def default_contents(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    return text_contents(render(tmp_path_factory.mktemp("default")))
+
+
+def test_every_option_is_asked_and_covered() -> None:
+    public = {name for name in OPTIONS if not name.startswith("_")}
+    derived = {"project_slug", "package_name"}
+    single_valued = {name for name in public if isinstance(OPTIONS[name], list) and len(OPTIONS[name]) == 1}
+    assert public - derived - single_valued == set(ALTERNATIVES) | {"cloud_spot"}
+
+
+@pytest.mark.parametrize(("option", "value"), ALTERNATIVES.items())
+def test_each_option_changes_the_output(
+    tmp_path: Path, default_contents: dict[str, str], option: str, value: Any
+) -> None:
+    context = {option: value, "runner": "aws"} if option.startswith("cloud_") else {option: value}
+    baseline = default_contents if "runner" not in context or option == "runner" else None
+    if baseline is None:
+        baseline = text_contents(render(tmp_path / "baseline", runner="aws"))
+    changed = text_contents(render(tmp_path / "variant", **context))
+    assert changed != baseline
+
+
+def test_cloud_spot_changes_the_output(tmp_path: Path) -> None:
+    on_demand = text_contents(render(tmp_path / "on-demand", runner="azure", cloud_spot=False))
+    spot = text_contents(render(tmp_path / "spot", runner="azure", cloud_spot=True))
+    assert spot != on_demand
+
+
+def test_a_name_with_spaces_capitals_and_accents_renders(tmp_path: Path) -> None:
+    project = render(tmp_path, project_name="Détection de Fraude Élan")
+
+    assert project.name == "detection-de-fraude-elan"
+    assert project_files(project) == expected_files("detection_de_fraude_elan")
+    assert (project / "README.md").read_text(encoding="utf-8").startswith("# Détection de Fraude Élan\n")
+    result = run(
+        [VENV_BIN / "python", "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=project, env=project_env(project)
+    )
+    assert " passed" in result.stdout
+
+
+def test_generated_python_passes_its_own_lint(tmp_path: Path) -> None:
+    """The generated code is what users read first: it passes the linter and formatter it ships with."""
+    project = render(tmp_path, project_name="A Much Longer Project Name Than The Default")
+    for command in (["check", "--no-cache", "."], ["format", "--check", "--no-cache", "."]):
+        result = run([VENV_BIN / "ruff", *command], cwd=project, check=False)
+        assert result.returncode == 0, result.stdout
