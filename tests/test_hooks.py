@@ -1,0 +1,102 @@
+"""The hooks: bad answers stop generation with one line and leave nothing behind; missing tools do not."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cookiecutter.exceptions import FailedHookException
+
+from .helpers import TEMPLATE_DIR, VENV_BIN, project_env, render, run
+from .test_options import expected_files, project_files
+
+BAD_ANSWERS = [
+    ({"package_name": "class"}, "package_name 'class' is a Python keyword"),
+    ({"package_name": "my-model"}, "package_name 'my-model' is not a Python identifier"),
+    ({"project_name": "3D Scans"}, "package_name '3d_scans' is not a Python identifier"),
+    ({"project_slug": "my project"}, "project_slug 'my project' is not a valid repository name"),
+    ({"project_slug": "team/model"}, "project_slug 'team/model' is not a valid repository name"),
+    ({"dvc_remote_url": "ftp://host/store"}, "unsupported scheme 'ftp': use s3://bucket/path"),
+    ({"dvc_remote_url": "s3://"}, "names no bucket: write it as s3://<bucket>/<path>"),
+    ({"dvc_remote_url": " "}, "dvc_remote_url is empty"),
+    ({"runner": "github-hosted", "cloud_spot": True}, "cloud_spot applies to cloud runners only"),
+    ({"runner": "aws", "cloud_region": "us east"}, "cloud_region 'us east' must be a single word"),
+]
+
+
+@pytest.mark.parametrize(("answers", "message"), BAD_ANSWERS, ids=[message for _, message in BAD_ANSWERS])
+def test_bad_answers_stop_with_one_line_and_no_folder(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], answers: dict, message: str
+) -> None:
+    with pytest.raises(FailedHookException):
+        render(tmp_path, **answers)
+
+    errors = [line for line in capfd.readouterr().err.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1
+    assert message in errors[0]
+    assert [path for path in tmp_path.rglob("*") if not path.is_dir()] == []  # a slug with '/' leaves its empty parent
+
+
+@pytest.fixture(scope="session")
+def cookiecutter_only(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A venv with cookiecutter alone, as after `pipx install cookiecutter`: no DVC anywhere."""
+    venv = tmp_path_factory.mktemp("cookiecutter-only") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", venv], check=True)
+    pins = [
+        line
+        for line in (TEMPLATE_DIR / "requirements.txt").read_text().splitlines()
+        if line.startswith("cookiecutter==")
+    ]
+    subprocess.run([venv / "bin/python", "-m", "pip", "install", "--quiet", *pins], check=True)
+    return venv / "bin"
+
+
+def render_with_path(output_dir: Path, search_path: str) -> subprocess.CompletedProcess[str]:
+    """Run the cookiecutter command line with a PATH that lacks some tools."""
+    env = {**os.environ, "PATH": search_path}
+    command = [
+        f"{search_path.split(os.pathsep)[0]}/cookiecutter",
+        "--no-input",
+        str(TEMPLATE_DIR),
+        "-o",
+        str(output_dir),
+    ]
+    return subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+
+
+def manual_commands(output: str, marker: str) -> str:
+    """The shell line the hook asked the user to run."""
+    match = re.search(rf"{marker}: (.+)$", output, re.MULTILINE)
+    assert match, output
+    return match.group(1)
+
+
+@pytest.mark.slow
+def test_without_dvc_the_project_is_complete_and_says_what_to_run(tmp_path: Path, cookiecutter_only: Path) -> None:
+    result = render_with_path(tmp_path, f"{cookiecutter_only}{os.pathsep}/usr/bin{os.pathsep}/bin")
+    assert result.returncode == 0, result.stderr
+    project = tmp_path / "wine-classifier"
+    assert project_files(project) == expected_files("wine_classifier", with_dvc=False)
+    assert (project / ".git").is_dir()
+    assert "DVC not found" in result.stderr
+
+    commands = manual_commands(result.stderr, r"\. \.venv/bin/activate`, then")
+    run(["bash", "-c", commands], cwd=project, env=project_env(project))
+    assert project_files(project) == expected_files("wine_classifier")
+    assert run([VENV_BIN / "dvc", "status"], cwd=project).returncode == 0
+
+
+@pytest.mark.slow
+def test_without_git_the_project_is_complete_and_says_what_to_run(tmp_path: Path, cookiecutter_only: Path) -> None:
+    result = render_with_path(tmp_path, str(cookiecutter_only))
+    assert result.returncode == 0, result.stderr
+    project = tmp_path / "wine-classifier"
+    assert project_files(project) == expected_files("wine_classifier", with_dvc=False)
+    assert not (project / ".git").exists()
+    assert "git not found" in result.stderr
+
+    run(["bash", "-c", manual_commands(result.stderr, "run in the project")], cwd=project, env=project_env(project))
+    assert (project / ".git").is_dir()
+    assert project_files(project) == expected_files("wine_classifier")
