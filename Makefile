@@ -29,8 +29,8 @@ test: $(VENV_STAMP) $(NODE_STAMP) ## Run the whole test suite (slow tests includ
 	$(BIN)/python -m pytest
 
 lint: $(VENV_STAMP) ## Lint and format-check the template's own Python
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+	$(BIN)/ruff check tests scripts bench
+	$(BIN)/ruff format --check tests scripts bench
 
 clean: ## Remove the environments and the demo
 	rm -rf $(VENV) build tools/node_modules

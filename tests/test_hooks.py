@@ -89,6 +89,23 @@ def test_without_dvc_the_project_is_complete_and_says_what_to_run(tmp_path: Path
 
 
 @pytest.mark.slow
+def test_dvc_as_a_separate_command_sets_up_the_project(tmp_path: Path, cookiecutter_only: Path) -> None:
+    """DVC on PATH but not importable by cookiecutter's Python (as after `pipx install dvc`): the hook runs it."""
+    dvc_only = tmp_path / "dvc-only"
+    dvc_only.mkdir()
+    (dvc_only / "dvc").symlink_to(VENV_BIN / "dvc")
+    result = render_with_path(
+        tmp_path / "out", os.pathsep.join([str(cookiecutter_only), str(dvc_only), "/usr/bin", "/bin"])
+    )
+    assert result.returncode == 0, result.stderr
+    project = tmp_path / "out" / "wine-classifier"
+    assert project_files(project) == expected_files("wine_classifier")
+    assert "url = s3://my-bucket/wine-classifier/dvc" in (project / ".dvc/config").read_text()
+    staged = run(["git", "diff", "--cached", "--name-only"], cwd=project).stdout.split()
+    assert "data/raw/wine.csv.dvc" in staged
+
+
+@pytest.mark.slow
 def test_without_git_the_project_is_complete_and_says_what_to_run(tmp_path: Path, cookiecutter_only: Path) -> None:
     result = render_with_path(tmp_path, str(cookiecutter_only))
     assert result.returncode == 0, result.stderr

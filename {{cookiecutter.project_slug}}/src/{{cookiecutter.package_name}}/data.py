@@ -13,6 +13,11 @@ from pydantic import BaseModel
 from .config import DataParams, FeatureType
 from .errors import ProjectError
 
+# What the prepare stage writes into its output folder, and the later stages read.
+TRAIN_FILE = "train.csv"
+TEST_FILE = "test.csv"
+SCHEMA_FILE = "schema.json"
+
 
 class FeatureSchema(BaseModel):
     """The label column, the feature columns by type, and the classes seen in the data."""

@@ -22,8 +22,7 @@ import pandas as pd
 from sklearn.metrics import ConfusionMatrixDisplay, accuracy_score, classification_report, f1_score
 
 from .cli import run
-from .data import FeatureSchema, read_split
-from .prepare import SCHEMA_FILE, TEST_FILE
+from .data import SCHEMA_FILE, TEST_FILE, FeatureSchema, read_split
 
 logger = logging.getLogger(__name__)
 

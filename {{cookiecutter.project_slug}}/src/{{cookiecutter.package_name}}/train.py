@@ -12,9 +12,8 @@ from sklearn.pipeline import Pipeline
 
 from .cli import run
 from .config import TrainParams, load_params
-from .data import FeatureSchema, read_split
+from .data import SCHEMA_FILE, TRAIN_FILE, FeatureSchema, read_split
 from .model import build_model
-from .prepare import SCHEMA_FILE, TRAIN_FILE
 
 logger = logging.getLogger(__name__)
 
