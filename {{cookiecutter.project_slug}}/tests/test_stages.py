@@ -58,6 +58,18 @@ def test_model_takes_raw_records_with_holes_and_unseen_categories(
     assert predictions[1] == "apple"
 
 
+@pytest.mark.parametrize("test_size", [0.1, 0.25, 0.75, 0.9])
+def test_split_keeps_every_class_on_both_sides(mixed_frame: pd.DataFrame, params: Params, test_size: float) -> None:
+    mixed_frame.loc[[0, 1], "fruit"] = "kiwi"
+    split_params = params.prepare.model_copy(update={"test_size": test_size})
+    prepared = prepare(mixed_frame, params.data, split_params, params.seed)
+
+    assert set(prepared.train["fruit"]) == set(prepared.test["fruit"]) == {"apple", "kiwi", "melon", "plum"}
+    assert len(prepared.train) + len(prepared.test) == len(mixed_frame)
+    assert len(prepared.test) == pytest.approx(test_size * len(mixed_frame), abs=4)
+    assert not set(prepared.train.index) & set(prepared.test.index)
+
+
 def test_a_label_with_one_example_is_refused(mixed_frame: pd.DataFrame, params: Params) -> None:
     mixed_frame.loc[0, "fruit"] = "kiwi"
     with pytest.raises(ProjectError, match="'kiwi' have a single example"):

@@ -28,7 +28,7 @@ class PreparedData:
 def split(
     frame: pd.DataFrame, schema: FeatureSchema, params: PrepareParams, seed: int
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """A stratified split, so that every class is in both parts in the same proportion."""
+    """A stratified split: every class is in both parts, in about the same proportion."""
     counts = frame[schema.target].value_counts()
     rare = counts[counts < 2]
     if not rare.empty:
@@ -36,12 +36,14 @@ def split(
             f"label(s) {', '.join(map(repr, rare.index))} have a single example; "
             "a test split needs at least two per label: add rows or remove those labels"
         )
-    # pandas' per-group sampling gives the stratified split without importing scikit-learn (and SciPy) into
-    # this stage, which would double its start-up time.
-    test = frame.groupby(schema.target, group_keys=False).sample(frac=params.test_size, random_state=seed)
-    train = frame.drop(index=test.index).sample(frac=1.0, random_state=seed)
-    if test.empty:
-        raise ProjectError(f"prepare.test_size {params.test_size} leaves no test rows: raise it or add rows")
+    # Shuffle, then send the first share of each class to the test rows: a stratified split in pandas alone.
+    # Importing scikit-learn (and SciPy) for it would double this stage's start-up time.
+    shuffled = frame.sample(frac=1.0, random_state=seed)
+    by_class = shuffled.groupby(schema.target)[schema.target]
+    class_size = by_class.transform("size")
+    test_rows = (class_size * params.test_size).round().clip(lower=1, upper=class_size - 1)
+    is_test = by_class.cumcount() < test_rows
+    train, test = shuffled[~is_test], shuffled[is_test]
     return train, test
 
 
