@@ -6,6 +6,7 @@ commands to run by hand instead. A command that fails stops the hook, so cookiec
 
 import importlib.util
 import logging
+import shlex
 import shutil
 import subprocess
 import sys
@@ -53,8 +54,8 @@ def run_all(commands: Sequence[Sequence[str]], program: Sequence[str]) -> None:
 
 
 def as_shell(commands: Sequence[Sequence[str]]) -> str:
-    """The commands as one line a user can paste."""
-    return " && ".join(" ".join(command) for command in commands)
+    """The commands as one line a user can paste, quoted where a path has spaces."""
+    return " && ".join(shlex.join(command) for command in commands)
 
 
 def main() -> int:
