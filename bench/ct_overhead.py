@@ -465,6 +465,12 @@ class OverheadResult:
     rows: int
     pipeline: list[PipelineRun] = field(default_factory=list)
     in_process: list[InProcessRun] = field(default_factory=list)
+    warm_pull: Timed | None = None
+    warm_stages: list[str] = field(default_factory=list)
+
+    @property
+    def repro_wall(self) -> float:
+        return median(run.repro.wall for run in self.pipeline)
 
     @property
     def pipeline_wall(self) -> float:
@@ -575,8 +581,18 @@ def overhead_section(
                 result.pipeline[-1].total,
                 result.in_process[-1].timed.wall,
             )
+        result.warm_pull, result.warm_stages = warm_pull_at_size(project, workdir / f"clone-{label}", extra_env)
         results.append(result)
     return results
+
+
+def warm_pull_at_size(project: Path, clone_dir: Path, extra_env: Mapping[str, str]) -> tuple[Timed, list[str]]:
+    """The warm re-run at this table's size: push with the run-cache, clone, `dvc repro --pull` in the clone."""
+    env = project_env(project, extra_env)
+    run_timed([VENV_BIN / "dvc", "push", "--run-cache", "--quiet"], project, env)
+    run_timed(["git", "clone", "--quiet", project, clone_dir], project.parent, env)
+    pull = run_timed([VENV_BIN / "dvc", "repro", "--pull"], clone_dir, project_env(clone_dir, extra_env))
+    return pull, stages_run(pull.stdout)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -833,6 +849,19 @@ def print_overhead(results: list[OverheadResult]) -> None:
         )
     header = ["data", "pipeline s", "one process s", "overhead s", "ratio", "goal"]
     print(table("2. Pipeline (dvc repro --force + report process) against one process (medians)", header, rows))
+    warm_rows = [
+        [
+            f"{result.label} ({result.rows} rows)",
+            result.repro_wall,
+            result.warm_pull.wall,
+            f"{100 * result.warm_pull.wall / result.repro_wall:.0f}%",
+            ", ".join(result.warm_stages) or "none",
+        ]
+        for result in results
+        if result.warm_pull
+    ]
+    warm_header = ["data", "dvc repro --force s", "repro --pull in a clone s", "share", "stages executed"]
+    print(table("2w. Warm re-run in a fresh clone at each size (one run each)", warm_header, warm_rows))
     for letter, result in zip("abcdef", results, strict=False):
         print(
             table(
