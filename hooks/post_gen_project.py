@@ -1,5 +1,7 @@
 """Make the fresh project a working DVC repository: git, DVC, the remote, and the sample data under DVC.
 
+First the files the chosen options do not use are removed, so that nothing dead is committed.
+
 When git or DVC is not installed where cookiecutter runs, the project is still complete: the hook prints the
 commands to run by hand instead. A command that fails stops the hook, so cookiecutter removes the folder.
 """
@@ -11,9 +13,13 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 DVC_REMOTE_URL: str = {{ cookiecutter.dvc_remote_url | tojson }}
+RUNNER: str = {{ cookiecutter.runner | tojson }}
 SAMPLE_DATA = "data/raw/wine.csv"
+# Declares the self-hosted runner labels of cloud runners for actionlint; GitHub-hosted runners need none.
+ACTIONLINT_CONFIG = Path(".github/actionlint.yaml")
 
 GIT_SETUP: list[list[str]] = [["git", "init", "--quiet", "--initial-branch=main"]]
 DVC_SETUP: list[list[str]] = [
@@ -43,6 +49,11 @@ def setup_dvc_in_process() -> None:
         raise RuntimeError(f"DVC set-up failed: {error}") from None
 
 
+def unused_files(runner: str) -> list[Path]:
+    """The rendered files that the chosen options leave without a use."""
+    return [ACTIONLINT_CONFIG] if runner == "github-hosted" else []
+
+
 def run_all(commands: Sequence[Sequence[str]], program: Sequence[str]) -> None:
     """Run each command with its first word replaced by `program`; stop at the first failure."""
     for command in commands:
@@ -61,6 +72,8 @@ def as_shell(commands: Sequence[Sequence[str]]) -> str:
 def main() -> int:
     """Set up what the tools at hand allow, and say what is left to do by hand."""
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    for path in unused_files(RUNNER):
+        path.unlink()
     git = shutil.which("git")
     dvc = shutil.which("dvc")
     try:

@@ -17,10 +17,15 @@ RUNNER: str = {{ cookiecutter.runner | tojson }}
 CLOUD_REGION: str = {{ cookiecutter.cloud_region | tojson }}
 CLOUD_MACHINE_TYPE: str = {{ cookiecutter.cloud_machine_type | tojson }}
 CLOUD_SPOT: bool = json.loads({{ cookiecutter.cloud_spot | tojson | tojson }})
+CLOUD_GPU: str = {{ cookiecutter.cloud_gpu | tojson }}
 
 SLUG_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 PACKAGE_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 CLOUD_REMOTE_SCHEMES = ("s3", "gs", "azure")
+# Cloud settings become `cml runner launch` arguments in a workflow's shell step: letters, digits and . _ + -.
+CLOUD_VALUE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
+SPOT_RUNNERS = ("aws", "gcp", "azure")
+NO_GPU = "nogpu"
 
 
 def check_project_slug(slug: str) -> str | None:
@@ -62,13 +67,16 @@ def check_dvc_remote_url(url: str) -> str | None:
     return None
 
 
-def check_cloud_settings(runner: str, region: str, machine_type: str, spot: bool) -> str | None:
-    """Cloud settings go into `cml runner launch` flags: they must be single words, and mean nothing on GitHub."""
-    for option, value in (("cloud_region", region), ("cloud_machine_type", machine_type)):
-        if not value or any(character.isspace() for character in value):
-            return f"{option} {value!r} must be a single word such as 'us-east' or 'm'"
-    if runner == "github-hosted" and spot:
-        return "cloud_spot applies to cloud runners only: answer 'no', or choose runner aws, gcp, azure or kubernetes"
+def check_cloud_settings(runner: str, region: str, machine_type: str, spot: bool, gpu: str) -> str | None:
+    """Cloud settings go into `cml runner launch` flags: plain words, and only where they mean something."""
+    for option, value in (("cloud_region", region), ("cloud_machine_type", machine_type), ("cloud_gpu", gpu)):
+        if not CLOUD_VALUE_PATTERN.fullmatch(value):
+            allowed = "letters, digits, '.', '_', '+' or '-'"
+            return f"{option} {value!r} must be one word of {allowed}, such as 'us-east' or 'm'"
+    if spot and runner not in SPOT_RUNNERS:
+        return f"cloud_spot applies to runner aws, gcp or azure, not {runner}: answer 'no', or choose one of those"
+    if gpu != NO_GPU and runner == "github-hosted":
+        return f"cloud_gpu {gpu!r} needs a cloud runner: answer '{NO_GPU}', or choose aws, gcp, azure or kubernetes"
     return None
 
 
@@ -78,7 +86,7 @@ def main() -> int:
         check_project_slug(PROJECT_SLUG),
         check_package_name(PACKAGE_NAME),
         check_dvc_remote_url(DVC_REMOTE_URL),
-        check_cloud_settings(RUNNER, CLOUD_REGION, CLOUD_MACHINE_TYPE, CLOUD_SPOT),
+        check_cloud_settings(RUNNER, CLOUD_REGION, CLOUD_MACHINE_TYPE, CLOUD_SPOT, CLOUD_GPU),
     )
     for problem in problems:
         if problem:

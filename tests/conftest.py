@@ -1,4 +1,4 @@
-"""Shared fixtures: a quiet, offline git + DVC identity, and a rendered default project that has run once."""
+"""Shared fixtures: a quiet, offline git + DVC identity, a rendered default project that has run once, an S3 server."""
 
 import shutil
 from collections.abc import Iterator
@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from .helpers import commit_all, dvc_repro, render
+from .s3_server import S3Server, running_s3_server
 
 
 def set_tool_identity(patch: pytest.MonkeyPatch) -> None:
@@ -50,3 +51,10 @@ def reproduced_project(first_run: FirstRun, tmp_path: Path) -> Path:
     copy = tmp_path / first_run.project.name
     shutil.copytree(first_run.project, copy, symlinks=True)
     return copy
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    """One S3 server for the session, on loopback and free ports, its data in a pytest folder."""
+    with running_s3_server(tmp_path_factory.mktemp("s3-server")) as server:
+        yield server

@@ -21,8 +21,12 @@ BAD_ANSWERS = [
     ({"dvc_remote_url": "ftp://host/store"}, "unsupported scheme 'ftp': use s3://bucket/path"),
     ({"dvc_remote_url": "s3://"}, "names no bucket: write it as s3://<bucket>/<path>"),
     ({"dvc_remote_url": " "}, "dvc_remote_url is empty"),
-    ({"runner": "github-hosted", "cloud_spot": True}, "cloud_spot applies to cloud runners only"),
-    ({"runner": "aws", "cloud_region": "us east"}, "cloud_region 'us east' must be a single word"),
+    ({"runner": "github-hosted", "cloud_spot": True}, "cloud_spot applies to runner aws, gcp or azure"),
+    ({"runner": "kubernetes", "cloud_spot": True}, "cloud_spot applies to runner aws, gcp or azure, not kubernetes"),
+    ({"runner": "github-hosted", "cloud_gpu": "v100"}, "cloud_gpu 'v100' needs a cloud runner"),
+    ({"runner": "aws", "cloud_region": "us east"}, "cloud_region 'us east' must be one word"),
+    ({"runner": "aws", "cloud_machine_type": "m;reboot"}, "cloud_machine_type 'm;reboot' must be one word"),
+    ({"runner": "gcp", "cloud_gpu": "$(id)"}, "cloud_gpu '$(id)' must be one word"),
 ]
 
 

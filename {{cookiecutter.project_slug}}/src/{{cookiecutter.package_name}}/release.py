@@ -1,0 +1,85 @@
+"""Before the serving image is built: fetch exactly the model that `dvc.lock` records, and prove it is that one.
+
+The pull request's report evaluated the model whose hash CI wrote into `dvc.lock`. The deploy workflow runs
+`make release-model` on the merged commit: it pulls that model from the DVC remote and refuses to go on when
+the remote does not have it or the file that arrived has another hash. The hash is handed to the image build
+as a label, so a running container can always be traced back to the model and the report.
+
+Usage: python -m {{ cookiecutter.package_name }}.release [--model models/model.joblib]
+"""
+
+import argparse
+import hashlib
+import logging
+import os
+import subprocess
+from pathlib import Path
+
+import yaml
+
+from .ci import write_step_outputs
+from .cli import run
+from .errors import ProjectError
+
+logger = logging.getLogger(__name__)
+
+LOCK_FILE = Path("dvc.lock")
+MODEL_PATH = Path("models/model.joblib")
+CHUNK_BYTES = 1 << 20
+
+
+def locked_md5(lock_file: Path, output_path: Path) -> str:
+    """The md5 that `dvc.lock` records for one stage output."""
+    if not lock_file.is_file():
+        raise ProjectError(f"{lock_file} is missing: run `dvc repro` and commit {lock_file}")
+    lock = yaml.safe_load(lock_file.read_text(encoding="utf-8")) or {}
+    for stage in (lock.get("stages") or {}).values():
+        for output in stage.get("outs") or []:
+            if Path(output["path"]) == output_path:
+                return output["md5"]
+    raise ProjectError(f"{lock_file} records no {output_path}: run `dvc repro` and commit {lock_file}")
+
+
+def file_md5(path: Path) -> str:
+    digest = hashlib.md5(usedforsecurity=False)
+    with path.open("rb") as stream:
+        while chunk := stream.read(CHUNK_BYTES):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def pull_model(output_path: Path) -> None:
+    """Fetch the model from the remote; a remote without it stops the release."""
+    command = ["dvc", "pull", str(output_path)]
+    logger.info("$ %s", " ".join(command))
+    if subprocess.run(command, check=False).returncode != 0:
+        raise ProjectError(
+            f"the DVC remote does not have the {output_path} that {LOCK_FILE} records: "
+            "let the training workflow finish on the branch (it pushes the model), or run `dvc push`"
+        )
+
+
+def release_model(lock_file: Path, output_path: Path) -> str:
+    """Pull the locked model and return its md5 once the file on disk is proven to be that model."""
+    expected = locked_md5(lock_file, output_path)
+    pull_model(output_path)
+    actual = file_md5(output_path)
+    if actual != expected:
+        raise ProjectError(
+            f"{output_path} has md5 {actual} but {lock_file} records {expected}: "
+            "the remote holds another model; run `dvc repro`, `dvc push` and commit dvc.lock"
+        )
+    return expected
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Pull the model dvc.lock records and check its hash.")
+    parser.add_argument("--model", type=Path, default=MODEL_PATH)
+    args = parser.parse_args()
+    md5 = release_model(LOCK_FILE, args.model)
+    write_step_outputs({"model-md5": md5}, os.environ)
+    logger.info("%s matches %s: md5 %s", args.model, LOCK_FILE, md5)
+
+
+if __name__ == "__main__":
+    run(main)
