@@ -12,7 +12,8 @@ import pytest
 import yaml
 
 from {{ cookiecutter.package_name }}.errors import ProjectError
-from {{ cookiecutter.package_name }}.release import file_md5, locked_md5, release_model
+from {{ cookiecutter.package_name }}.hashing import file_md5
+from {{ cookiecutter.package_name }}.release import locked_md5, release_model
 
 MODEL = Path("models/model.joblib")
 LOCK = Path("dvc.lock")

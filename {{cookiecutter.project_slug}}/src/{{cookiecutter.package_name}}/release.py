@@ -9,7 +9,6 @@ Usage: python -m {{ cookiecutter.package_name }}.release [--model models/model.j
 """
 
 import argparse
-import hashlib
 import logging
 import os
 import subprocess
@@ -20,12 +19,12 @@ import yaml
 from .ci import write_step_outputs
 from .cli import run
 from .errors import ProjectError
+from .hashing import file_md5
 
 logger = logging.getLogger(__name__)
 
 LOCK_FILE = Path("dvc.lock")
 MODEL_PATH = Path("models/model.joblib")
-CHUNK_BYTES = 1 << 20
 
 
 def locked_md5(lock_file: Path, output_path: Path) -> str:
@@ -38,14 +37,6 @@ def locked_md5(lock_file: Path, output_path: Path) -> str:
             if Path(output["path"]) == output_path:
                 return output["md5"]
     raise ProjectError(f"{lock_file} records no {output_path}: run `dvc repro` and commit {lock_file}")
-
-
-def file_md5(path: Path) -> str:
-    digest = hashlib.md5(usedforsecurity=False)
-    with path.open("rb") as stream:
-        while chunk := stream.read(CHUNK_BYTES):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def pull_model(output_path: Path) -> None:

@@ -1,0 +1,482 @@
+"""The generated GitHub workflows, for every runner x task x spot x registry: lint-clean, and wired as intended.
+
+Every valid combination is rendered once per module (in parallel processes) and each linter runs once over all
+of their workflow files, its findings mapped back to the variant they belong to. The structural tests then read
+the parsed workflows: the triggers, the cloud runner's `cml runner launch` flags and secrets, where secrets may
+appear, and the deploy's order of steps.
+"""
+
+import itertools
+import json
+import os
+import re
+import shlex
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from cookiecutter.main import cookiecutter
+
+from .conftest import set_tool_identity
+from .helpers import TEMPLATE_DIR
+from .workflow_checks import actionlint, check_schema, pinned_uses, zizmor
+
+pytestmark = pytest.mark.slow
+
+OPTIONS: dict[str, Any] = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text())
+CLOUD_RUNNERS = tuple(runner for runner in OPTIONS["runner"] if runner != "github-hosted")
+SPOT_RUNNERS = ("aws", "gcp", "azure")  # the pre-gen hook refuses cloud_spot for any other runner
+WORKFLOW_NAMES = ("deploy.yml", "test.yml", "train.yml")
+ACTIONLINT_CONFIG = Path(".github/actionlint.yaml")
+UNATTRIBUTED = "<no variant>"
+# The secrets `cml runner launch` reads from its environment, by cloud (aws reads the credentials step's instead).
+LAUNCH_SECRETS: dict[str, set[str]] = {
+    "aws": {"CML_RUNNER_TOKEN"},
+    "gcp": {"CML_RUNNER_TOKEN", "GOOGLE_APPLICATION_CREDENTIALS_DATA"},
+    "azure": {
+        "CML_RUNNER_TOKEN",
+        "AZURE_CLIENT_ID",
+        "AZURE_CLIENT_SECRET",
+        "AZURE_SUBSCRIPTION_ID",
+        "AZURE_TENANT_ID",
+    },
+    "kubernetes": {"CML_RUNNER_TOKEN", "KUBERNETES_CONFIGURATION"},
+}
+# The password docker/login-action gets, by registry; ecr logs in with the AWS credentials step's instead.
+REGISTRY_PASSWORDS: dict[str, str | None] = {
+    "ghcr": "GITHUB_TOKEN",
+    "dockerhub": "DOCKERHUB_TOKEN",
+    "gar": "GAR_JSON_KEY",
+    "acr": "ACR_PASSWORD",
+    "ecr": None,
+}
+SECRET = re.compile(r"\bsecrets\.([A-Za-z_][A-Za-z0-9_]*)")
+# The C build of the safe loader when PyYAML has it: the same safe parse, several times faster.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One set of answers; `hooks` renders it as a user would, hooks and all, to see what the hooks leave."""
+
+    runner: str
+    task: str
+    cloud_spot: bool
+    container_registry: str
+    cloud_region: str = OPTIONS["cloud_region"]
+    cloud_machine_type: str = OPTIONS["cloud_machine_type"]
+    cloud_gpu: str = OPTIONS["cloud_gpu"]
+    hooks: bool = False
+
+    @property
+    def id(self) -> str:
+        """Readable and unique: the matrix answers, then any cloud setting that differs from the default."""
+        parts = [self.runner, self.task, "spot" if self.cloud_spot else "on-demand", self.container_registry]
+        parts += [
+            value
+            for name, value in (
+                ("cloud_region", self.cloud_region),
+                ("cloud_machine_type", self.cloud_machine_type),
+                ("cloud_gpu", self.cloud_gpu),
+            )
+            if value != OPTIONS[name]
+        ]
+        return "-".join(parts) + ("-hooked" if self.hooks else "")
+
+    def context(self) -> dict[str, Any]:
+        answers = asdict(self)
+        del answers["hooks"]
+        return answers
+
+
+def matrix() -> list[Variant]:
+    """Every valid runner x task x spot x registry; one github-hosted and one cloud variant render with hooks."""
+    variants = [
+        Variant(runner, task, spot, registry)
+        for runner, task, spot, registry in itertools.product(
+            OPTIONS["runner"], OPTIONS["task"], (False, True), OPTIONS["container_registry"]
+        )
+        if not spot or runner in SPOT_RUNNERS
+    ]
+    first_task, first_registry = OPTIONS["task"][0], OPTIONS["container_registry"][0]
+    hooked = {("github-hosted", first_task, False, first_registry), ("aws", first_task, False, first_registry)}
+    return [
+        replace(v, hooks=True) if (v.runner, v.task, v.cloud_spot, v.container_registry) in hooked else v
+        for v in variants
+    ]
+
+
+MATRIX = matrix()
+# Non-default cloud answers, to see the launch flags follow the answers rather than match the defaults by luck.
+CUSTOM_CLOUD = [
+    Variant("gcp", OPTIONS["task"][0], True, "gar", cloud_region="eu-west", cloud_machine_type="xl", cloud_gpu="v100"),
+    Variant("aws", OPTIONS["task"][0], False, "ecr", cloud_region="us-west-2", cloud_machine_type="l", cloud_gpu="k80"),
+    Variant("kubernetes", OPTIONS["task"][0], False, "acr", cloud_region="eu-north", cloud_machine_type="xl"),
+]
+VARIANTS = MATRIX + CUSTOM_CLOUD
+CLOUD_VARIANTS = [v for v in VARIANTS if v.runner in CLOUD_RUNNERS]
+HOSTED_VARIANTS = [v for v in VARIANTS if v.runner == "github-hosted"]
+
+
+def ids(variants: Sequence[Variant]) -> list[str]:
+    return [variant.id for variant in variants]
+
+
+# --- rendering and linting, once for the module ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A rendered variant: its project folder and its workflows, parsed."""
+
+    project: Path
+    workflows: dict[str, dict[Any, Any]]
+
+    def files(self) -> list[Path]:
+        return [self.project / ".github" / "workflows" / name for name in sorted(self.workflows)]
+
+
+def render_variant(variant: Variant, output_dir: Path, config_file: Path) -> Path:
+    """Render one variant; without hooks, do the one thing post_gen does to workflows' config for github-hosted.
+
+    A top-level function so that worker processes can run it. The hooks' git and DVC set-up take ~2 s a render
+    and touch no workflow, so most variants skip them; the `hooked` ones check that shortcut matches the hooks.
+    """
+    project = Path(
+        cookiecutter(
+            str(TEMPLATE_DIR),
+            no_input=True,
+            extra_context=variant.context(),
+            output_dir=str(output_dir),
+            config_file=str(config_file),
+            accept_hooks=variant.hooks,
+        )
+    )
+    if not variant.hooks and variant.runner == "github-hosted":
+        (project / ACTIONLINT_CONFIG).unlink()
+    return project
+
+
+def load_workflow(path: Path) -> dict[Any, Any]:
+    """The workflow as YAML reads it, with the key `on` (which YAML 1.1 reads as true) under its own name."""
+    workflow = yaml.load(path.read_text(), Loader=SAFE_LOADER)
+    workflow["on"] = workflow.pop(True, workflow.get("on"))
+    return workflow
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Rendered]:
+    """Every variant rendered once, in parallel: rendering is pure-Python Jinja work, so processes, not threads.
+
+    A private cookiecutter config keeps replay files out of the home folder and apart between workers.
+    """
+    root = tmp_path_factory.mktemp("workflows")
+    config_file = root / "cookiecutter-config.yaml"
+    config_file.write_text(f"replay_dir: {json.dumps(str(root / 'replay'))}\n")
+    # Hooked renders run git and DVC: the suite's quiet, offline identity, set before the workers start.
+    with pytest.MonkeyPatch.context() as patch:
+        set_tool_identity(patch)
+        with ProcessPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+            ordered = sorted(VARIANTS, key=lambda v: not v.hooks)  # the slow hooked renders first, for balance
+            futures = {v.id: pool.submit(render_variant, v, root / v.id, config_file) for v in ordered}
+            projects = {variant_id: future.result() for variant_id, future in futures.items()}
+    return {
+        variant_id: Rendered(
+            project,
+            {path.name: load_workflow(path) for path in sorted((project / ".github" / "workflows").glob("*.yml"))},
+        )
+        for variant_id, project in projects.items()
+    }
+
+
+def owner(finding: str, projects: Mapping[str, Path]) -> str:
+    """The variant a finding is about, from the project folder in its file name."""
+    for variant_id, project in projects.items():
+        if f"{project}{os.sep}" in finding:
+            return variant_id
+    return UNATTRIBUTED
+
+
+def lint_all(files_by_variant: Mapping[str, Sequence[Path]]) -> dict[str, list[str]]:
+    """Each linter once over every file, the three external tools side by side; findings grouped by variant.
+
+    Starting a linter costs more than linting a file, so one call per tool instead of one per variant.
+    """
+    files = [path for paths in files_by_variant.values() for path in paths]
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        runs = [pool.submit(linter, files) for linter in (actionlint, zizmor, check_schema)]
+        findings = [f"{path}: {finding} [pinned-uses]" for path in files for finding in pinned_uses(path.read_text())]
+        findings += [finding for run in runs for finding in run.result()]
+    projects = {variant_id: paths[0].parents[2] for variant_id, paths in files_by_variant.items()}
+    grouped: dict[str, list[str]] = {variant_id: [] for variant_id in [*projects, UNATTRIBUTED]}
+    for finding in findings:
+        grouped[owner(finding, projects)].append(finding)
+    return grouped
+
+
+@pytest.fixture(scope="module")
+def lint_findings(rendered: dict[str, Rendered]) -> dict[str, list[str]]:
+    return lint_all({variant_id: r.files() for variant_id, r in rendered.items()})
+
+
+# --- small readers for the parsed workflows --------------------------------------------------------------------
+
+
+def strings(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """Every string in a parsed workflow with the keys that lead to it: where a value sits, not just that it does."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from strings(value, (*path, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from strings(value, (*path, index))
+    elif isinstance(node, str):
+        yield path, node
+
+
+def steps(workflow: dict[Any, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    for job_name, job in workflow["jobs"].items():
+        for step in job.get("steps", []):
+            yield job_name, step
+
+
+def runs(job: dict[str, Any]) -> list[str]:
+    return [step["run"] for step in job["steps"] if "run" in step]
+
+
+def step_named(job: dict[str, Any], name: str) -> tuple[int, dict[str, Any]]:
+    matches = [(index, step) for index, step in enumerate(job["steps"]) if step.get("name") == name]
+    assert len(matches) == 1, f"expected one step named {name!r}, found {len(matches)}"
+    return matches[0]
+
+
+def indexes_using(job: dict[str, Any], action: str) -> list[int]:
+    """Where the job's steps use `action` (pinned by SHA, so matched on the part before `@`)."""
+    return [index for index, step in enumerate(job["steps"]) if step.get("uses", "").split("@")[0] == action]
+
+
+def step_using(job: dict[str, Any], action: str) -> tuple[int, dict[str, Any]]:
+    matches = indexes_using(job, action)
+    assert len(matches) == 1, f"expected one step using {action}, found {len(matches)}"
+    return matches[0], job["steps"][matches[0]]
+
+
+def secret_names(mapping: Mapping[str, Any] | None) -> set[str]:
+    return {name for value in (mapping or {}).values() for name in SECRET.findall(str(value))}
+
+
+def secret(name: str) -> str:
+    """The expression GitHub replaces with the secret `name`."""
+    return "${{ secrets." + name + " }}"
+
+
+def launch_flags(script: str) -> dict[str, str | None]:
+    """The `cml runner launch` options as the shell passes them: continuations joined, quotes removed.
+
+    Parsing the command, rather than searching the text, means a flag in a comment or another command or
+    with a wrong value does not count. A flag given twice is an error.
+    """
+    joined = script.replace("\\\n", " ")
+    commands = [line for line in joined.splitlines() if line.strip().startswith("cml runner launch")]
+    assert len(commands) == 1, f"expected one `cml runner launch` in:\n{script}"
+    words = shlex.split(commands[0])[3:]
+    flags: dict[str, str | None] = {}
+    for word in words:
+        name, has_value, value = word.partition("=")
+        assert name.startswith("--") and name not in flags, f"unexpected or repeated argument {word!r}"
+        flags[name] = value if has_value else None
+    return flags
+
+
+# --- the matrix and the linters --------------------------------------------------------------------------------
+
+
+def test_matrix_covers_every_valid_combination() -> None:
+    seen = {(v.runner, v.task, v.cloud_spot, v.container_registry) for v in MATRIX}
+    assert len(seen) == len(MATRIX)
+    for runner, task, spot, registry in itertools.product(
+        OPTIONS["runner"], OPTIONS["task"], (False, True), OPTIONS["container_registry"]
+    ):
+        assert ((runner, task, spot, registry) in seen) == (not spot or runner in SPOT_RUNNERS)
+    assert {v.runner for v in MATRIX if v.hooks} == {"github-hosted", "aws"}
+
+
+def test_every_variant_renders_the_three_workflows(rendered: dict[str, Rendered]) -> None:
+    assert set(rendered) == set(ids(VARIANTS))
+    for variant_id, result in rendered.items():
+        assert tuple(result.workflows) == WORKFLOW_NAMES, variant_id
+
+
+def test_every_finding_names_its_variant(lint_findings: dict[str, list[str]]) -> None:
+    assert lint_findings[UNATTRIBUTED] == []
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=ids(VARIANTS))
+def test_linters_report_nothing(lint_findings: dict[str, list[str]], variant: Variant) -> None:
+    """actionlint, zizmor, the GitHub workflow schema and SHA pins, each run once over all variants."""
+    findings = lint_findings[variant.id]
+    assert findings == [], f"{variant.id}:\n" + "\n".join(findings)
+
+
+# --- train.yml -----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=ids(VARIANTS))
+def test_train_triggers_permissions_concurrency_and_timeouts(rendered: dict[str, Rendered], variant: Variant) -> None:
+    workflows = rendered[variant.id].workflows
+    train = workflows["train.yml"]
+    assert set(train["on"]) == {"push", "pull_request", "workflow_dispatch"}
+    assert train["on"]["push"] == {"branches": ["**"]}
+    assert sorted(train["on"]["pull_request"]["types"]) == ["opened", "reopened", "synchronize"]
+    assert train["permissions"] == {}
+    assert train["concurrency"]["cancel-in-progress"] is True
+    for name, workflow in workflows.items():
+        for job_name, job in workflow["jobs"].items():
+            assert isinstance(job.get("timeout-minutes"), int), f"{name}: job {job_name} has no timeout-minutes"
+            assert job["timeout-minutes"] > 0, f"{name}: job {job_name}"
+
+
+@pytest.mark.parametrize("variant", CLOUD_VARIANTS, ids=ids(CLOUD_VARIANTS))
+def test_cloud_runner_is_launched_with_the_answers(rendered: dict[str, Rendered], variant: Variant) -> None:
+    jobs = rendered[variant.id].workflows["train.yml"]["jobs"]
+    launch = jobs["launch"]
+    assert launch["runs-on"] == "ubuntu-latest"
+    _, step = step_named(launch, "Launch the runner")
+
+    flags = launch_flags(step["run"])
+    assert flags.get("--cloud") == variant.runner
+    assert flags.get("--cloud-region") == variant.cloud_region
+    assert flags.get("--cloud-type") == variant.cloud_machine_type
+    assert flags.get("--cloud-gpu") == variant.cloud_gpu
+    assert ("--cloud-spot" in flags) == variant.cloud_spot
+    assert flags.get("--cloud-spot") is None, "--cloud-spot is a switch"
+    assert "--single" in flags and flags["--single"] is None
+    idle_timeout = flags.get("--idle-timeout") or ""
+    assert idle_timeout.isdigit() and int(idle_timeout) > 0
+    assert "$LABEL" in (flags.get("--labels") or "").split(",")
+
+    # The training job finds the machine by this run's own label, passed on as the launch job's output.
+    assert "github.run_id" in step["env"]["LABEL"]
+    assert launch["outputs"]["label"] == "${{ steps." + step["id"] + ".outputs.label }}"
+    assert re.search(r'label=\$LABEL"?\s*>>\s*"?\$GITHUB_OUTPUT', step["run"])
+
+    train = jobs["train"]
+    assert train.get("needs") in ("launch", ["launch"])
+    assert {"self-hosted", "cml", "${{ needs.launch.outputs.label }}"} <= set(train["runs-on"])
+    assert train["container"]["image"]
+    gpu_options = "--gpus all" in str(train["container"].get("options", ""))
+    assert gpu_options == (variant.cloud_gpu != "nogpu"), "a GPU machine must hand its GPUs to the container"
+
+
+@pytest.mark.parametrize("variant", CLOUD_VARIANTS, ids=ids(CLOUD_VARIANTS))
+def test_cloud_runner_gets_its_clouds_secrets(rendered: dict[str, Rendered], variant: Variant) -> None:
+    launch = rendered[variant.id].workflows["train.yml"]["jobs"]["launch"]
+    index, step = step_named(launch, "Launch the runner")
+    assert step["env"]["REPO_TOKEN"] == secret("CML_RUNNER_TOKEN")
+    assert secret_names(step["env"]) == LAUNCH_SECRETS[variant.runner]
+    for name in LAUNCH_SECRETS[variant.runner] - {"CML_RUNNER_TOKEN"}:
+        assert step["env"][name] == secret(name), "CML reads each credential under the secret's own name"
+    credential_steps = indexes_using(launch, "aws-actions/configure-aws-credentials")
+    if variant.runner == "aws":
+        assert len(credential_steps) == 1 and credential_steps[0] < index
+        credentials = launch["steps"][credential_steps[0]]["with"]
+        assert secret_names(credentials) == {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}
+    else:
+        assert credential_steps == []
+
+
+@pytest.mark.parametrize("variant", HOSTED_VARIANTS, ids=ids(HOSTED_VARIANTS))
+def test_github_hosted_trains_on_ubuntu_without_a_launch(rendered: dict[str, Rendered], variant: Variant) -> None:
+    jobs = rendered[variant.id].workflows["train.yml"]["jobs"]
+    assert "launch" not in jobs
+    train = jobs["train"]
+    assert train["runs-on"] == "ubuntu-latest"
+    assert "container" not in train
+    assert "needs" not in train
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=ids(VARIANTS))
+def test_actionlint_config_only_for_cloud_runners(rendered: dict[str, Rendered], variant: Variant) -> None:
+    """Cloud runners' labels need declaring; a github-hosted project has no use for the file, and the hook drops it.
+
+    Only hooked renders can tell about github-hosted: the others had the file removed by this module.
+    """
+    if variant.runner == "github-hosted" and not variant.hooks:
+        pytest.skip("rendered without hooks: this module removed the file itself")
+    config = rendered[variant.id].project / ACTIONLINT_CONFIG
+    assert config.is_file() == (variant.runner in CLOUD_RUNNERS)
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=ids(VARIANTS))
+def test_train_job_runs_make_ci_and_posts_the_report(rendered: dict[str, Rendered], variant: Variant) -> None:
+    train = rendered[variant.id].workflows["train.yml"]["jobs"]["train"]
+    commands = runs(train)
+    assert "make ci" in [command.strip() for command in commands]
+    assert any("cml comment" in command and "report.md" in command for command in commands)
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=ids(VARIANTS))
+def test_secrets_only_in_step_env_or_with(rendered: dict[str, Rendered], variant: Variant) -> None:
+    """A secret in a job's or the workflow's env reaches every step, third-party actions included."""
+    for name, workflow in rendered[variant.id].workflows.items():
+        for path, value in strings(workflow):
+            if SECRET.search(value) is None:
+                continue
+            where = ".".join(map(str, path))
+            assert len(path) == 6 and path[0] == "jobs" and path[2] == "steps", f"{name}: secret at {where}"
+            assert path[4] in ("env", "with"), f"{name}: secret at {where}"
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=ids(VARIANTS))
+def test_no_expression_inside_a_run_script(rendered: dict[str, Rendered], variant: Variant) -> None:
+    """Expressions are pasted into the script before the shell sees it; env: passes them as plain data."""
+    for name, workflow in rendered[variant.id].workflows.items():
+        for job_name, step in steps(workflow):
+            script = step.get("run", "")
+            assert "${{" not in script, f"{name}: job {job_name}, step {step.get('name', script[:40])!r}"
+
+
+# --- deploy.yml and test.yml ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=ids(VARIANTS))
+def test_deploy_ships_the_released_model_from_main(rendered: dict[str, Rendered], variant: Variant) -> None:
+    deploy = rendered[variant.id].workflows["deploy.yml"]
+    assert deploy["on"] == {"push": {"branches": ["main"]}, "workflow_dispatch": None}
+    assert deploy["permissions"] == {}
+    (job,) = deploy["jobs"].values()
+    assert job["if"] == "github.ref == 'refs/heads/main'"
+
+    release = [i for i, s in enumerate(job["steps"]) if s.get("run", "").strip() == "make release-model"]
+    build_index, build = step_using(job, "docker/build-push-action")
+    assert len(release) == 1 and release[0] < build_index
+    assert job["steps"][release[0]]["id"] == "model", "the image label reads steps.model.outputs"
+    assert "steps.model.outputs.model-md5" in build["with"]["labels"]
+    assert "github.sha" in build["with"]["tags"]
+
+    registry = variant.container_registry
+    assert ("packages" in job["permissions"]) == (registry == "ghcr")
+    assert job["permissions"].get("packages", "write") == "write"
+
+    login_index, login = step_using(job, "docker/login-action")
+    assert login_index < build_index
+    password = REGISTRY_PASSWORDS[registry]
+    if password is None:
+        aws_index, _ = step_using(job, "aws-actions/configure-aws-credentials")
+        assert aws_index < login_index
+        assert secret_names(login.get("with")) == set()
+    else:
+        assert login["with"]["password"] == secret(password)
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=ids(VARIANTS))
+def test_tests_workflow_runs_make_test_on_ubuntu(rendered: dict[str, Rendered], variant: Variant) -> None:
+    jobs = rendered[variant.id].workflows["test.yml"]["jobs"]
+    assert any(
+        job["runs-on"] == "ubuntu-latest" and "make test" in [command.strip() for command in runs(job)]
+        for job in jobs.values()
+    )

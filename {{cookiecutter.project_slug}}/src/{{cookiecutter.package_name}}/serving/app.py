@@ -1,0 +1,147 @@
+"""The FastAPI application: prediction, model information, health, readiness and metrics.
+
+The model is loaded once, when the app is created, because the request schema (and the OpenAPI examples) come
+from its columns. A server whose model failed to load still starts and answers `/health`, but `/ready` and
+`/predict` say 503 with the reason, so an orchestrator keeps traffic away without restarting it in a loop.
+"""
+
+import asyncio
+import logging
+import os
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from ..errors import ProjectError
+from .batching import MicroBatcher
+from .loaded_model import FeatureSpec, LoadedModel, load_model
+from .monitoring import instrument, record_predictions
+from .schemas import ModelInfo, Prediction, PredictResponse, predict_request_model
+
+logger = logging.getLogger(__name__)
+
+NAME = "{{ cookiecutter.project_slug }}"
+DEFAULT_MAX_BATCH_SIZE = 256
+
+
+@dataclass(frozen=True)
+class ServingSettings:
+    """Where the model is and how much one request may ask; read from the environment."""
+
+    model_path: Path = Path("models/model.joblib")
+    metrics_path: Path = Path("metrics/metrics.json")
+    max_batch_size: int = DEFAULT_MAX_BATCH_SIZE
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str]) -> "ServingSettings":
+        size_text = environ.get("MAX_BATCH_SIZE", str(DEFAULT_MAX_BATCH_SIZE))
+        if not size_text.isdigit() or int(size_text) < 1:
+            raise ProjectError(f"MAX_BATCH_SIZE={size_text!r} must be a whole number of at least 1, such as 256")
+        return cls(
+            model_path=Path(environ.get("MODEL_PATH", cls.model_path)),
+            metrics_path=Path(environ.get("METRICS_PATH", cls.metrics_path)),
+            max_batch_size=int(size_text),
+        )
+
+
+def try_load(settings: ServingSettings) -> tuple[LoadedModel | None, str]:
+    """The model, or None and why not."""
+    try:
+        return load_model(settings.model_path, settings.metrics_path), ""
+    except (ProjectError, OSError, ValueError) as error:
+        logger.error("error: the model could not be loaded: %s", error)
+        return None, str(error)
+
+
+def validation_message(errors: list[dict[str, Any]]) -> str:
+    """'instances.0.alcohol: Field required; ...': each problem with the field it is about."""
+    parts = []
+    for error in errors:
+        location = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
+        parts.append(f"{location}: {error.get('msg', 'invalid')}" if location else error.get("msg", "invalid"))
+    return "; ".join(parts)
+
+
+async def refuse_invalid_request(_: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    errors = jsonable_encoder(error.errors())
+    return JSONResponse(status_code=422, content={"message": validation_message(errors), "detail": errors})
+
+
+def create_app(settings: ServingSettings | None = None) -> FastAPI:
+    """The app for `settings` (by default, from the environment)."""
+    settings = settings or ServingSettings.from_environment(os.environ)
+    model, load_error = try_load(settings)
+    features = model.features if model else FeatureSpec(numeric={}, categorical={})
+    PredictRequest = predict_request_model(features, settings.max_batch_size)  # noqa: N806 (a class)
+    batcher = MicroBatcher(model.predict, settings.max_batch_size) if model else None
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if batcher is None:
+            yield
+            return
+        worker = asyncio.create_task(batcher.run())
+        yield
+        worker.cancel()
+        with suppress(asyncio.CancelledError):
+            await worker
+
+    app = FastAPI(
+        title=NAME,
+        description="Predictions from the model that the CT pipeline trained and the pull request's report evaluated.",
+        version=model.version if model else "no model",
+        lifespan=lifespan,
+    )
+    app.add_exception_handler(RequestValidationError, refuse_invalid_request)
+    instrument(app)
+
+    def require_model() -> tuple[LoadedModel, MicroBatcher]:
+        if model is None or batcher is None:
+            raise HTTPException(status_code=503, detail=f"no model loaded: {load_error}")
+        return model, batcher
+
+    @app.post("/predict", response_model=PredictResponse)
+    async def predict(request: PredictRequest) -> PredictResponse:  # type: ignore[valid-type]
+        """Classify a batch of instances; one instance is a batch of one."""
+        served, batcher = require_model()
+        rows = [instance.model_dump(by_alias=True) for instance in request.instances]
+        results = await batcher.predict(rows)
+        record_predictions(results)
+        return PredictResponse(
+            predictions=[Prediction(label=label, score=score) for label, score in results],
+            model_version=served.version,
+        )
+
+    @app.get("/model", response_model=ModelInfo)
+    async def model_info() -> ModelInfo:
+        """What is being served: the model's version (its DVC hash), commit, classes and evaluation metrics."""
+        served, _ = require_model()
+        return ModelInfo(
+            name=NAME,
+            version=served.version,
+            commit=served.commit,
+            classes=served.classes,
+            features=served.features.columns,
+            metrics=served.metrics,
+        )
+
+    @app.get("/health")
+    async def health() -> dict[str, str]:
+        """Liveness: the process answers."""
+        return {"status": "ok"}
+
+    @app.get("/ready", responses={503: {"description": "no model loaded"}})
+    async def ready() -> dict[str, str]:
+        """Readiness: a model is loaded and predictions can be served."""
+        served, _ = require_model()
+        return {"status": "ready", "model_version": served.version}
+
+    return app
