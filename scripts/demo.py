@@ -1,16 +1,23 @@
 """The continuous-training loop of the default project, end to end on this machine.
 
 Renders the template into build/demo, then does what a user and CI would: the first pipeline run committed on
-main, a branch that changes a hyperparameter, the pipeline again, and the pull-request report against main.
-A local folder stands in for the S3 remote.
+main, a branch that changes a hyperparameter, the pipeline again, the pull-request report against main, and a
+prediction from the branch's model served over HTTP on 127.0.0.1. A local folder stands in for the S3 remote.
 """
 
 import argparse
+import csv
+import hashlib
+import json
 import logging
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 from cookiecutter.main import cookiecutter
@@ -18,6 +25,10 @@ from cookiecutter.main import cookiecutter
 TEMPLATE_DIR = Path(__file__).resolve().parents[1]
 DEMO_BRANCH = "shallower-trees"
 PARAM_CHANGE = ("max_depth: 3", "max_depth: 1")
+PACKAGE = "wine_classifier"
+LABEL_COLUMN = "cultivar"
+TEST_ROWS = Path("data/prepared/test.csv")
+SERVER_START_TIMEOUT_S = 60.0
 
 logger = logging.getLogger("demo")
 
@@ -61,10 +72,24 @@ def change_param(project: Path) -> None:
     logger.info("params.yaml: %s -> %s", old, new)
 
 
+REQUIREMENT_FILES = ("requirements.txt", "requirements-serve.txt", "pyproject.toml")
+
+
+def ensure_venv(project: Path, venv: Path, env: dict[str, str]) -> None:
+    """`make install` into the reused venv when it is new or the project's requirements changed since."""
+    digest = hashlib.sha256(b"".join((project / name).read_bytes() for name in REQUIREMENT_FILES)).hexdigest()
+    marker = venv / ".demo-requirements"
+    if marker.is_file() and marker.read_text() == digest:
+        return
+    step(["make", "--no-print-directory", "install", f"VENV={venv}"], project, env)
+    marker.write_text(digest)
+
+
 def run_loop(project: Path, venv: Path, env: dict[str, str]) -> Path:
     """Main's first model, then a branch with a changed hyperparameter, reported against main."""
     make = ["make", "--no-print-directory"]
     venv_arg = f"VENV={venv}"
+    ensure_venv(project, venv, env)
     step([*make, "repro", venv_arg], project, env)
     step(["git", "add", "-A"], project, env)
     step(["git", "commit", "--quiet", "-m", "First model"], project, env)
@@ -75,6 +100,59 @@ def run_loop(project: Path, venv: Path, env: dict[str, str]) -> Path:
     step(["git", "commit", "--quiet", "-am", "Change max_depth"], project, env)
     step([*make, "report", venv_arg], project, env)
     return project / "report.md"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_rows(project: Path, count: int) -> list[dict[str, float]]:
+    """The first rows of the test split as the API takes them: the label left out, numbers as numbers."""
+    with (project / TEST_ROWS).open(newline="", encoding="utf-8") as table:
+        rows = list(csv.DictReader(table))[:count]
+    return [{name: float(value) for name, value in row.items() if name != LABEL_COLUMN} for row in rows]
+
+
+def post_json(url: str, body: object) -> object:
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)
+
+
+def wait_until_ready(url: str, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"demo: the server exited with {server.returncode} before it was ready")
+        try:
+            with urllib.request.urlopen(f"{url}/ready", timeout=1):
+                return
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.2)
+    raise SystemExit(f"demo: the server was not ready after {SERVER_START_TIMEOUT_S:.0f} s")
+
+
+def serve_and_predict(project: Path, venv: Path, env: dict[str, str]) -> object:
+    """What `make serve` does, on a free port of 127.0.0.1; one request with three test rows; then stop."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [str(venv / "bin" / "python"), "-m", f"{PACKAGE}.serve", "--host", "127.0.0.1", "--port", str(port)]
+    logger.info("$ %s", " ".join(command))
+    server = subprocess.Popen(command, cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_until_ready(url, server)
+        rows = test_rows(project, 3)
+        logger.info("POST %s/predict with %d rows of the test split", url, len(rows))
+        return post_json(f"{url}/predict", {"instances": rows})
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
 
 
 def main() -> None:
@@ -89,9 +167,11 @@ def main() -> None:
     project = render_project(args.workdir.resolve())
     try:
         report = run_loop(project, args.venv.resolve(), env)
+        answer = serve_and_predict(project, args.venv.resolve(), env)
     except subprocess.CalledProcessError as error:
         logger.error("demo stopped: `%s` exited with %d", " ".join(error.cmd), error.returncode)
         sys.exit(1)
+    logger.info("The served model answered: %s", json.dumps(answer))
     logger.info("The pull-request report is at %s (images beside it).", report)
 
 

@@ -53,6 +53,9 @@ class ActRun:
     def step_ran(self, step_name: str) -> bool:
         return f"Success - Main {step_name}" in self.output
 
+    def step_failed(self, step_name: str) -> bool:
+        return f"Failure - Main {step_name}" in self.output
+
 
 def standin_flags(workflow_text: str) -> list[str]:
     """`--local-repository` flags mapping each pinned action of the workflow, exactly as it is pinned."""

@@ -1,5 +1,7 @@
-"""`make demo`'s script, run for real: a fresh project venv from `make install`, the loop, and the report."""
+"""`make demo`'s script, run for real: a fresh project venv from `make install`, the loop, the report, a prediction."""
 
+import hashlib
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -28,3 +30,7 @@ def test_demo_runs_the_loop_and_points_at_the_report(tmp_path: Path) -> None:
     assert (report.parent / "report_assets/base_confusion_matrix.png").is_file()
     assert (tmp_path / "venv/bin/dvc").is_file()
     assert list((tmp_path / "demo/remote").rglob("*")), "the first model was not pushed to the stand-in remote"
+    answer = json.loads(result.stderr.split("The served model answered: ")[1].splitlines()[0])
+    assert len(answer["predictions"]) == 3
+    assert {prediction["label"] for prediction in answer["predictions"]} <= {"class_0", "class_1", "class_2"}
+    assert answer["model_version"] == hashlib.md5((report.parent / "models/model.joblib").read_bytes()).hexdigest()

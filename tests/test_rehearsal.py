@@ -22,6 +22,9 @@ pytestmark = pytest.mark.slow
 
 BRANCH = "shallower-trees"
 TRAIN_JOB = "Train, evaluate and report"
+# Every step of the training job but the last, which the branch's worse model fails (see params.yaml's gate).
+STEPS_BEFORE_THE_GATE = ("Install CML", "Train, push the results and write the report", "Post the report")
+GATE_FAILURE = "error: quality gate failed: macro_f1 fell by 0.0641 against origin/main, more than 0.05"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 REPOSITORY = "octo-org/wine-classifier"
 
@@ -119,10 +122,18 @@ def rehearsal(s3_server: S3Server, tmp_path_factory: pytest.TempPathFactory) -> 
         yield Rehearsal(project, origin, s3_server, main_sha, branch_sha, first_run, root)
 
 
-def test_train_job_succeeds_and_trains_only_what_the_change_touched(rehearsal: Rehearsal) -> None:
+def assert_reported_then_gated(run_: ActRun) -> None:
+    """The job did its work and posted the report, then its quality gate failed on the worse model, by name."""
+    for step in STEPS_BEFORE_THE_GATE:
+        assert run_.step_ran(step), f"{step} did not succeed:\n{run_.output[-5000:]}"
+    assert run_.step_failed("Quality gate"), run_.output[-5000:]
+    assert GATE_FAILURE in run_.output
+    assert run_.returncode != 0
+
+
+def test_train_job_trains_only_what_the_change_touched_and_gates_the_result(rehearsal: Rehearsal) -> None:
     run_ = rehearsal.first_run
-    assert run_.returncode == 0, run_.output[-5000:]
-    assert run_.job_succeeded(TRAIN_JOB), run_.output[-5000:]
+    assert_reported_then_gated(run_)
     assert f"{STANDINS / 'bin' / 'cml'}" in run_.output  # "Install CML" found the stand-in, installed nothing
     # prepare's inputs are unchanged: its outputs come from the remote; the new max_depth retrains the rest.
     assert stages_executed(run_.output) == ["train", "evaluate"]
@@ -145,6 +156,7 @@ def test_report_has_the_metrics_diff_params_diff_and_confusion_matrices(rehearsa
     assert accuracy, text
     assert "| train.max_depth | `3` | `1` |" in text
     assert re.search(r"\*\*Verdict: (better|worse|unchanged)\.\*\*", text)
+    assert "| macro_f1 falls by at most 0.05 | -0.0641 | **fail** |" in text
     images = report["images"]
     assert len(images) == 2, images  # this change's matrix and main's
     for link, copy in images.items():
@@ -176,7 +188,7 @@ def test_second_push_without_pipeline_change_retrains_nothing(rehearsal: Rehears
     second = run_train_on_push(
         rehearsal.project, rehearsal.origin, rehearsal.server, rehearsal.branch_sha, rehearsal.scratch / "act-2"
     )
-    assert second.job_succeeded(TRAIN_JOB), second.output[-5000:]
+    assert_reported_then_gated(second)
     assert stages_executed(second.output) == []
     assert not second.step_ran("Push the updated dvc.lock to the branch")
     (call,) = second.cml_calls
@@ -205,7 +217,7 @@ def test_opening_a_pull_request_posts_the_report_on_it(rehearsal: Rehearsal, tmp
     result = run_act(
         rehearsal.project, "train.yml", "pull_request", event, tmp_path, secrets=secrets(rehearsal.server), env=env
     )
-    assert result.job_succeeded(TRAIN_JOB), result.output[-5000:]
+    assert_reported_then_gated(result)
     assert not result.job_ran("Training skipped for a fork")
     assert stages_executed(result.output) == []
     (call,) = result.cml_calls

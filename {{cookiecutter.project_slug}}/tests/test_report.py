@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package_name }}.report import MetricRow, metric_rows, verdict, write_report
+from {{ cookiecutter.package_name }}.diffs import MetricRow, metric_rows
+from {{ cookiecutter.package_name }}.report import verdict, write_report
 
 PARAMS = Path(__file__).parents[1] / "params.yaml"
 
@@ -43,6 +44,10 @@ def test_report_shows_both_values_params_and_verdict(repo_with_two_metric_sets: 
     assert "| prepare.test_size | `0.25` | `0.3` |" in text
     assert "**Verdict: worse.**" in text
     assert "_main: not available_" in text
+    # params.yaml's gate: macro_f1 at least 0.8 (0.7 fails), a drop of at most 0.05 (exactly 0.05 passes)
+    assert "**Failed:** macro_f1 is 0.7000, below the minimum 0.8." in text
+    assert "| macro_f1 ≥ 0.8 | 0.7000 | **fail** |" in text
+    assert "| macro_f1 falls by at most 0.05 | -0.0500 | pass |" in text
 
 
 def test_rows_put_overall_metrics_first() -> None:

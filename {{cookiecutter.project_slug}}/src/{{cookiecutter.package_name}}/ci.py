@@ -10,7 +10,8 @@
    deploys exactly that model. The workflow pushes the commit; its message tells GitHub not to run again.
 
 In GitHub Actions the event decides the base and where the report goes, and both are written to the step's
-outputs (`comment-target`: pr, commit or auto; `lock-committed`: true or false). Elsewhere `--base` does.
+outputs (`base`: the revision compared with; `comment-target`: pr, commit or auto; `lock-committed`: true or
+false), so that the quality gate, a later step, judges against the same base. Elsewhere `--base` decides.
 
 Usage: python -m {{ cookiecutter.package_name }}.ci [--base main] [--output report.md]
 """
@@ -158,7 +159,8 @@ def main() -> None:
     logger.info("comparing with %s", base)
     lock_committed = continuous_training(base, args.output)
     write_step_outputs(
-        {"comment-target": plan.comment_target, "lock-committed": str(lock_committed).lower()}, os.environ
+        {"base": base, "comment-target": plan.comment_target, "lock-committed": str(lock_committed).lower()},
+        os.environ,
     )
     logger.info("report written to %s", args.output.resolve())
 

@@ -4,7 +4,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import ProjectError
 
@@ -49,6 +49,21 @@ class ReportParams(Section):
     primary_metric: Literal["accuracy", "macro_f1"] = "macro_f1"
 
 
+class GateParams(Section):
+    """The quality gate: what a change must reach, and how far it may fall against the base."""
+
+    minimum: dict[str, float] = {}
+    max_drop: dict[str, float] = Field(default={}, description="largest allowed fall of each metric; 0 or more")
+
+    @field_validator("max_drop")
+    @classmethod
+    def drops_are_not_negative(cls, drops: dict[str, float]) -> dict[str, float]:
+        negative = [name for name, drop in drops.items() if drop < 0]
+        if negative:
+            raise ValueError(f"a drop is 0 or more, and {', '.join(negative)} has a negative one")
+        return drops
+
+
 class Params(Section):
     """Everything in params.yaml."""
 
@@ -57,6 +72,7 @@ class Params(Section):
     prepare: PrepareParams
     train: TrainParams
     report: ReportParams = ReportParams()
+    gate: GateParams = GateParams()
 
 
 def describe_error(error: ValidationError, path: Path) -> str:

@@ -1,8 +1,8 @@
 """The pull-request report: what this change did to the model, against a base revision.
 
-DVC computes the metric and parameter differences; this module only lays them out as Markdown, with the
-confusion matrices of both models, and a one-line verdict on the primary metric. CI posts the same file as the
-pull-request comment.
+DVC computes the metric and parameter differences (see `diffs`); this module lays them out as Markdown: a
+one-line verdict on the primary metric, the quality gate's rules, the tables, and the confusion matrices of
+both models. CI posts the same file as the pull-request comment.
 
 Usage: python -m {{ cookiecutter.package_name }}.report --base main --output report.md
 """
@@ -10,61 +10,19 @@ Usage: python -m {{ cookiecutter.package_name }}.report --base main --output rep
 import argparse
 import logging
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .cli import run
 from .config import load_params
-from .errors import ProjectError
+from .diffs import TOLERANCE, MetricRow, ParamRow, metric_rows, param_rows, read_dvc_diffs
+from .gate import RuleResult, check_gate
 
 logger = logging.getLogger(__name__)
 
 CONFUSION_MATRIX = Path("metrics/confusion_matrix.png")
 ASSETS_DIR = "report_assets"
 NEW_LABEL = "This change"
-TOLERANCE = 1e-9
-
-
-@dataclass(frozen=True)
-class MetricRow:
-    name: str
-    old: float | None
-    new: float | None
-
-    @property
-    def change(self) -> float | None:
-        if self.old is None or self.new is None:
-            return None
-        return self.new - self.old
-
-
-@dataclass(frozen=True)
-class ParamRow:
-    name: str
-    old: Any
-    new: Any
-
-
-def metric_rows(metrics_diff: dict[str, dict[str, dict[str, Any]]]) -> list[MetricRow]:
-    """Flatten DVC's diff (file, then metric, then old and new): overall metrics first, then per-class ones."""
-    several_files = len(metrics_diff) > 1
-    rows = [
-        MetricRow(name=f"{path}: {name}" if several_files else name, old=values.get("old"), new=values.get("new"))
-        for path, metrics in metrics_diff.items()
-        for name, values in metrics.items()
-    ]
-    return sorted(rows, key=lambda row: ("." in row.name, row.name))
-
-
-def param_rows(params_diff: dict[str, dict[str, dict[str, Any]]]) -> list[ParamRow]:
-    """Flatten DVC's diff (file, then param, then old and new), sorted by name."""
-    rows = [
-        ParamRow(name=name, old=values.get("old"), new=values.get("new"))
-        for params in params_diff.values()
-        for name, values in params.items()
-    ]
-    return sorted(rows, key=lambda row: row.name)
 
 
 def verdict(rows: list[MetricRow], primary_metric: str, base: str) -> str:
@@ -107,9 +65,11 @@ def render_report(
     primary_metric: str,
     new_confusion: str | None,
     base_confusion: str | None,
+    gate: list[RuleResult] | None = None,
 ) -> str:
     """The whole report as Markdown; image arguments are paths relative to the report."""
-    lines = ["## Model report", "", verdict(metrics, primary_metric, base), "", "### Metrics", ""]
+    lines = ["## Model report", "", verdict(metrics, primary_metric, base), "", *gate_section(gate or [])]
+    lines += ["### Metrics", ""]
     if metrics:
         lines += [f"| Metric | `{base}` | {NEW_LABEL} | Change |", "|---|---:|---:|---:|"]
         lines += [
@@ -131,24 +91,20 @@ def render_report(
     return "\n".join(lines) + "\n"
 
 
+def gate_section(results: list[RuleResult]) -> list[str]:
+    """The quality gate's outcome, then each rule's value and result."""
+    lines = ["### Quality gate", ""]
+    if not results:
+        return [*lines, "No rules: add them under `gate` in params.yaml.", ""]
+    failed = [result for result in results if not result.passed]
+    lines.append(f"**Failed:** {'; '.join(result.reason for result in failed)}." if failed else "**Passed.**")
+    lines += ["", "| Rule | Value | Result |", "|---|---:|---|"]
+    lines += [f"| {r.rule} | {r.value} | {'pass' if r.passed else '**fail**'} |" for r in results]
+    return [*lines, ""]
+
+
 def image_cell(path: str | None, missing_text: str) -> str:
     return f"![confusion matrix]({path})" if path else f"_{missing_text}_"
-
-
-def read_dvc_diffs(base: str) -> tuple[dict, dict]:
-    """Metrics (all of them) and changed params of the workspace against `base`, as DVC computes them."""
-    from dvc.exceptions import DvcException
-    from dvc.repo import Repo
-
-    try:
-        with Repo(".") as repo:
-            metrics = repo.metrics.diff(a_rev=base, all=True).get("diff", {})
-            params = repo.params.diff(a_rev=base).get("diff", {})
-    except DvcException as error:
-        raise ProjectError(
-            f"cannot compare with {base!r}: {error}; fetch it (`git fetch origin {base}`) or pass BASE=<revision>"
-        ) from None
-    return metrics, params
 
 
 def fetch_base_confusion(base: str, destination: Path) -> bool:
@@ -172,15 +128,18 @@ def relative_to_report(path: Path, output: Path) -> str:
 
 def write_report(base: str, output: Path) -> str:
     """Gather the differences and images, write the report, and return its text."""
-    primary_metric = load_params().report.primary_metric
+    params = load_params()
     metrics_diff, params_diff = read_dvc_diffs(base)
+    metrics = metric_rows(metrics_diff)
+    has_results = any(row.new is not None for row in metrics)
     base_image = output.parent / ASSETS_DIR / "base_confusion_matrix.png"
     has_base_image = fetch_base_confusion(base, base_image)
     text = render_report(
         base=base,
-        metrics=metric_rows(metrics_diff),
+        metrics=metrics,
         params=param_rows(params_diff),
-        primary_metric=primary_metric,
+        primary_metric=params.report.primary_metric,
+        gate=check_gate(params.gate, metrics, base) if has_results else [],
         new_confusion=relative_to_report(CONFUSION_MATRIX, output) if CONFUSION_MATRIX.is_file() else None,
         base_confusion=relative_to_report(base_image, output) if has_base_image else None,
     )
