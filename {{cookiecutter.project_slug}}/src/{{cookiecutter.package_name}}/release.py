@@ -2,8 +2,9 @@
 
 The pull request's report evaluated the model whose hash CI wrote into `dvc.lock`. The deploy workflow runs
 `make release-model` on the merged commit: it pulls that model from the DVC remote and refuses to go on when
-the remote does not have it or the file that arrived has another hash. The hash is handed to the image build
-as a label, so a running container can always be traced back to the model and the report.
+the remote does not have it or the file that arrived has another hash. The model's evaluation metrics come
+too, for the API's `/model`. The hash is handed to the image build as a label, so a running container can
+always be traced back to the model and the report.
 
 Usage: python -m {{ cookiecutter.package_name }}.release [--model models/model.joblib]
 """
@@ -25,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 LOCK_FILE = Path("dvc.lock")
 MODEL_PATH = Path("models/model.joblib")
+METRICS_PATH = Path("metrics/metrics.json")
 
 
 def locked_md5(lock_file: Path, output_path: Path) -> str:
@@ -39,21 +41,21 @@ def locked_md5(lock_file: Path, output_path: Path) -> str:
     raise ProjectError(f"{lock_file} records no {output_path}: run `dvc repro` and commit {lock_file}")
 
 
-def pull_model(output_path: Path) -> None:
-    """Fetch the model from the remote; a remote without it stops the release."""
+def pull_output(output_path: Path) -> None:
+    """Fetch one pipeline output from the remote; a remote without it stops the release."""
     command = ["dvc", "pull", str(output_path)]
     logger.info("$ %s", " ".join(command))
     if subprocess.run(command, check=False).returncode != 0:
         raise ProjectError(
             f"the DVC remote does not have the {output_path} that {LOCK_FILE} records: "
-            "let the training workflow finish on the branch (it pushes the model), or run `dvc push`"
+            "let the training workflow finish on the branch (it pushes its outputs), or run `dvc push`"
         )
 
 
 def release_model(lock_file: Path, output_path: Path) -> str:
     """Pull the locked model and return its md5 once the file on disk is proven to be that model."""
     expected = locked_md5(lock_file, output_path)
-    pull_model(output_path)
+    pull_output(output_path)
     actual = file_md5(output_path)
     if actual != expected:
         raise ProjectError(
@@ -64,10 +66,11 @@ def release_model(lock_file: Path, output_path: Path) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Pull the model dvc.lock records and check its hash.")
+    parser = argparse.ArgumentParser(description="Pull the model dvc.lock records, check its hash, pull its metrics.")
     parser.add_argument("--model", type=Path, default=MODEL_PATH)
     args = parser.parse_args()
     md5 = release_model(LOCK_FILE, args.model)
+    pull_output(METRICS_PATH)
     write_step_outputs({"model-md5": md5}, os.environ)
     logger.info("%s matches %s: md5 %s", args.model, LOCK_FILE, md5)
 

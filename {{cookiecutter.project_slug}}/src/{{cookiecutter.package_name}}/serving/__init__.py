@@ -4,6 +4,7 @@
 - `schemas`: the request and response bodies, built from those features;
 - `batching`: joins concurrent requests into one model call;
 - `monitoring`: request and prediction metrics for Prometheus;
+- `error_responses`: one-line messages naming what is wrong with a request;
 - `app`: the endpoints.
 
 Start it with `make serve`, or `python -m {{ cookiecutter.package_name }}.serve`.

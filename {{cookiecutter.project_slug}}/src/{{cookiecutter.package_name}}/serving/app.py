@@ -12,18 +12,18 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import FastAPI, HTTPException, Request
-from fastapi.encoders import jsonable_encoder
+from fastapi import Depends, FastAPI, HTTPException
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import ProjectError
 from .batching import MicroBatcher
+from .error_responses import explain_http_error, refuse_invalid_request
 from .loaded_model import FeatureSpec, LoadedModel, load_model
 from .monitoring import instrument, record_predictions
-from .schemas import ModelInfo, Prediction, PredictResponse, predict_request_model
+from .schemas import InvalidRequest, ModelInfo, Prediction, PredictResponse, Problem, predict_request_model
 
 logger = logging.getLogger(__name__)
 
@@ -60,21 +60,6 @@ def try_load(settings: ServingSettings) -> tuple[LoadedModel | None, str]:
         return None, str(error)
 
 
-def validation_message(errors: list[dict[str, Any]]) -> str:
-    """'instances.0.alcohol: Field required; ...': each problem with the field it is about."""
-    parts = []
-    for error in errors:
-        location = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
-        parts.append(f"{location}: {error.get('msg', 'invalid')}" if location else error.get("msg", "invalid"))
-    return "; ".join(parts)
-
-
-async def refuse_invalid_request(_: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, RequestValidationError)
-    errors = jsonable_encoder(error.errors())
-    return JSONResponse(status_code=422, content={"message": validation_message(errors), "detail": errors})
-
-
 def create_app(settings: ServingSettings | None = None) -> FastAPI:
     """The app for `settings` (by default, from the environment)."""
     settings = settings or ServingSettings.from_environment(os.environ)
@@ -101,36 +86,46 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.add_exception_handler(RequestValidationError, refuse_invalid_request)
+    app.add_exception_handler(StarletteHTTPException, explain_http_error)
     instrument(app)
 
-    def require_model() -> tuple[LoadedModel, MicroBatcher]:
+    async def require_model() -> tuple[LoadedModel, MicroBatcher]:
+        """A dependency, so that it runs before the body is validated: without a model, the request schema has no
+        fields, and a valid request would otherwise be refused as if its fields were unknown."""
         if model is None or batcher is None:
             raise HTTPException(status_code=503, detail=f"no model loaded: {load_error}")
         return model, batcher
 
-    @app.post("/predict", response_model=PredictResponse)
-    async def predict(request: PredictRequest) -> PredictResponse:  # type: ignore[valid-type]
+    Served = Annotated[tuple[LoadedModel, MicroBatcher], Depends(require_model)]  # noqa: N806 (a type)
+    no_model: dict[int | str, dict[str, Any]] = {503: dict(model=Problem, description="no model loaded")}
+    refused: dict[int | str, dict[str, Any]] = {
+        400: dict(model=Problem, description="the body is not UTF-8 text"),
+        422: dict(model=InvalidRequest, description="the body does not match the request schema"),
+    }
+
+    @app.post("/predict", response_model=PredictResponse, responses=refused | no_model)
+    async def predict(request: PredictRequest, served: Served) -> PredictResponse:  # type: ignore[valid-type]
         """Classify a batch of instances; one instance is a batch of one."""
-        served, batcher = require_model()
+        loaded, batching = served
         rows = [instance.model_dump(by_alias=True) for instance in request.instances]
-        results = await batcher.predict(rows)
+        results = await batching.predict(rows)
         record_predictions(results)
         return PredictResponse(
             predictions=[Prediction(label=label, score=score) for label, score in results],
-            model_version=served.version,
+            model_version=loaded.version,
         )
 
-    @app.get("/model", response_model=ModelInfo)
-    async def model_info() -> ModelInfo:
+    @app.get("/model", response_model=ModelInfo, responses=no_model)
+    async def model_info(served: Served) -> ModelInfo:
         """What is being served: the model's version (its DVC hash), commit, classes and evaluation metrics."""
-        served, _ = require_model()
+        loaded, _ = served
         return ModelInfo(
             name=NAME,
-            version=served.version,
-            commit=served.commit,
-            classes=served.classes,
-            features=served.features.columns,
-            metrics=served.metrics,
+            version=loaded.version,
+            commit=loaded.commit,
+            classes=loaded.classes,
+            features=loaded.features.columns,
+            metrics=loaded.metrics,
         )
 
     @app.get("/health")
@@ -138,10 +133,9 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
         """Liveness: the process answers."""
         return {"status": "ok"}
 
-    @app.get("/ready", responses={503: {"description": "no model loaded"}})
-    async def ready() -> dict[str, str]:
+    @app.get("/ready", responses=no_model)
+    async def ready(served: Served) -> dict[str, str]:
         """Readiness: a model is loaded and predictions can be served."""
-        served, _ = require_model()
-        return {"status": "ready", "model_version": served.version}
+        return {"status": "ready", "model_version": served[0].version}
 
     return app

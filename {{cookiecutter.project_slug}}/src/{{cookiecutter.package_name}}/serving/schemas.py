@@ -1,13 +1,14 @@
 """Request and response bodies, built from the model's own columns so that bad input is refused by name.
 
-Each instance is an object with one field per feature column: finite numbers for numeric columns, text (or a
-number used as a code) for categorical ones; `null` means missing, which the model imputes. A missing or unknown field,
-a wrong type, an empty batch or one above the size limit is a 422 that names the problem.
+Each instance is an object with one field per feature column: finite JSON numbers for numeric columns, text (or a
+whole number used as a code) for categorical ones; `null` means missing, which the model imputes. Types are strict,
+as the OpenAPI document states them: `true` or `"6.5"` is not a number. A missing or unknown field, a wrong type, an
+empty batch or one above the size limit is a 422 that names the problem.
 """
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, create_model
 
 from .loaded_model import FeatureSpec
 
@@ -25,6 +26,20 @@ class PredictResponse(BaseModel):
     model_version: str = Field(description="md5 of the model file, as dvc.lock records it")
 
 
+class Problem(BaseModel):
+    """The body of an error response other than a 422."""
+
+    message: str = Field(description="what went wrong: 'no model loaded: ...'")
+    detail: str = Field(description="the same, where FastAPI clients look for it")
+
+
+class InvalidRequest(BaseModel):
+    """A 422: the request does not match the request schema."""
+
+    message: str = Field(description="each problem with the field it is about: 'instances.0.alcohol: Field required'")
+    detail: list[dict[str, Any]] = Field(description="pydantic's validation errors, one per problem")
+
+
 class ModelInfo(BaseModel):
     name: str
     version: str = Field(description="md5 of the model file, as dvc.lock records it")
@@ -38,10 +53,12 @@ def instance_model(features: FeatureSpec) -> type[BaseModel]:
     """One pydantic field per column; columns are aliases, so any CSV header works as a field name."""
     fields: dict[str, Any] = {}
     for index, (column, typical) in enumerate(features.numeric.items()):
-        number = Field(alias=column, examples=[typical], allow_inf_nan=False, ge=-LARGEST_NUMBER, le=LARGEST_NUMBER)
+        number = Field(
+            alias=column, examples=[typical], strict=True, allow_inf_nan=False, ge=-LARGEST_NUMBER, le=LARGEST_NUMBER
+        )
         fields[f"numeric_{index}"] = (float | None, number)
     for index, (column, typical) in enumerate(features.categorical.items()):
-        fields[f"categorical_{index}"] = (str | int | None, Field(alias=column, examples=[typical]))
+        fields[f"categorical_{index}"] = (StrictStr | StrictInt | None, Field(alias=column, examples=[typical]))
     config = ConfigDict(extra="forbid", json_schema_extra={"examples": [features.example()]})
     return create_model("Instance", __config__=config, **fields)
 

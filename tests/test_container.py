@@ -1,0 +1,188 @@
+"""The serving image, built from the rendered Dockerfile and run for real: it serves the model dvc.lock records.
+
+No base image can be pulled here, so the build's BASE_IMAGE is a Debian bookworm made with debootstrap once per
+session; its python3 is 3.11, so the project is rendered for 3.11 (the Dockerfile's venv makes the same steps work
+on the python slim images and on this base). pip in the build reaches the package index with the host's CA bundle,
+handed in as the Dockerfile's optional `ca` build secret. Everything lives in a podman store under pytest's
+scratch folder and is removed at the end. Run with `-s` to see the image size, build time and cold start.
+"""
+
+import json
+import shutil
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import joblib
+import pandas as pd
+import pytest
+import yaml
+
+from .conftest import set_tool_identity
+from .containers import BaseImageBuild, Podman, free_port, host_ca_bundle, missing_tools, wait_for_status
+from .helpers import VENV_BIN, commit_all, dvc_repro, render, run
+
+MODEL = "models/model.joblib"
+SOURCE = "https://github.com/example/wine-classifier"
+# The first test's setup makes a Debian base and builds an image: minutes, beyond the suite's default time limit.
+SLOW_TIMEOUT_S = 1800
+BUILD_TIMEOUT_S = 1500
+LIST_APP = (
+    "import json, os; print(json.dumps({f: sorted(os.listdir(f)) for f in ('/app', '/app/models', '/app/metrics')}))"
+)
+
+
+@dataclass(frozen=True)
+class BuiltImage:
+    podman: Podman
+    project: Path
+    name: str
+    model_md5: str
+    revision: str
+    build_args: list[str]
+
+
+def locked_md5(project: Path, path: str) -> str:
+    lock = yaml.safe_load((project / "dvc.lock").read_text(encoding="utf-8"))
+    return next(out["md5"] for stage in lock["stages"].values() for out in stage.get("outs", []) if out["path"] == path)
+
+
+def build(
+    podman: Podman, context: Path, name: str, build_args: list[str], check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """`podman build` the way the deploy workflow builds (Docker format keeps the HEALTHCHECK), with the CA secret."""
+    secret = host_ca_bundle()
+    options = ["--secret", f"id=ca,src={secret}"] if secret else []
+    arguments = [part for argument in build_args for part in ("--build-arg", argument)]
+    command = ["build", "--format", "docker", *options, *arguments, "-t", name, context]
+    return podman.run(*command, check=check, timeout=BUILD_TIMEOUT_S)
+
+
+@pytest.fixture(scope="session")
+def image(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltImage]:
+    """The default project, rendered for python 3.11 and trained, built into an image on a debootstrap base."""
+    if missing := missing_tools():
+        pytest.fail("cannot build images here: " + "; ".join(missing) + " (.ci/run installs what is missing)")
+    scratch = tmp_path_factory.mktemp("container")
+    podman = Podman.isolated(scratch / "podman")
+    token = uuid.uuid4().hex[:8]
+    base, name = f"localhost/test-base-bookworm:{token}", f"localhost/wine-classifier-test:{token}"
+    base_build = BaseImageBuild(scratch)  # in the background while the project renders and trains
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            set_tool_identity(patch)
+            project = render(scratch / "render", python_version="3.11", dvc_remote_url=str(scratch / "remote"))
+            dvc_repro(project)
+            commit_all(project, "First model")
+        revision = run(["git", "rev-parse", "HEAD"], cwd=project).stdout.strip()
+        base_seconds = base_build.finish(podman, base)
+        model_md5 = locked_md5(project, MODEL)
+        build_args = [f"BASE_IMAGE={base}", f"MODEL_MD5={model_md5}", f"REVISION={revision}", f"SOURCE={SOURCE}"]
+        started = time.monotonic()
+        build(podman, project, name, build_args)
+        build_seconds = time.monotonic() - started
+        print(f"\n[container] debootstrap base ready after {base_seconds:.0f} s; image built in {build_seconds:.0f} s")
+        yield BuiltImage(podman, project, name, model_md5, revision, build_args)
+    finally:
+        base_build.close()
+        podman.remove_everything()
+
+
+def test_rendered_dockerfile_passes_hadolint(tmp_path: Path) -> None:
+    project = render(tmp_path)
+    result = run([VENV_BIN / "hadolint", "Dockerfile"], cwd=project, check=False)
+    assert (result.returncode, result.stdout + result.stderr) == (0, "")
+
+
+def model_predictions(project: Path, rows: pd.DataFrame) -> list[tuple[str, float]]:
+    """What the model file itself predicts for `rows`, computed here: the most probable class and its probability."""
+    pipeline = joblib.load(project / MODEL)
+    pipeline.set_params(classifier__n_jobs=1)
+    probabilities = pipeline.predict_proba(rows)
+    classes = [str(label) for label in pipeline.classes_]
+    return [(classes[row.argmax()], float(row.max())) for row in probabilities]
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(SLOW_TIMEOUT_S)
+def test_image_serves_the_locked_model(image: BuiltImage) -> None:
+    podman, project = image.podman, image.project
+    details = podman.inspect_image(image.name)
+    labels = details["Config"]["Labels"]
+    assert labels["ai.dvc.model.md5"] == image.model_md5
+    assert labels["org.opencontainers.image.revision"] == image.revision
+    assert labels["org.opencontainers.image.source"] == SOURCE
+    assert details["Config"]["User"] == "10001:10001"
+    assert "8000/tcp" in details["Config"]["ExposedPorts"]
+
+    target = yaml.safe_load((project / "params.yaml").read_text(encoding="utf-8"))["data"]["target"]
+    rows = pd.read_csv(project / "data/prepared/test.csv").drop(columns=[target])
+    expected = model_predictions(project, rows)
+    body = {"instances": rows.to_dict(orient="records")}
+
+    port, container = free_port(), f"wine-classifier-test-{uuid.uuid4().hex[:8]}"
+    url = f"http://127.0.0.1:{port}"
+    started = time.monotonic()
+    podman.run("run", "--detach", "--name", container, "-p", f"127.0.0.1:{port}:8000", image.name)
+    try:
+        answered, answer = wait_for_status("POST", f"{url}/predict", body, timeout=120)
+        cold_start = answered - started
+        print(f"\n[container] image {details['Size'] / 1e6:.0f} MB; run -> first 200 from /predict: {cold_start:.1f} s")
+
+        assert [(p["label"], p["score"]) for p in answer["predictions"]] == [
+            (label, pytest.approx(score, abs=1e-12)) for label, score in expected
+        ]
+        assert answer["model_version"] == image.model_md5
+        _, info = wait_for_status("GET", f"{url}/model")
+        assert (info["version"], info["commit"]) == (image.model_md5, image.revision)
+        assert info["metrics"] == yaml.safe_load((project / "metrics/metrics.json").read_text(encoding="utf-8"))
+        wait_for_status("GET", f"{url}/health")
+
+        health = podman.run("healthcheck", "run", container, check=False)
+        assert health.returncode == 0, health.stdout + health.stderr
+        state = podman.run("inspect", "--format", "json", container).stdout
+        assert '"Status": "healthy"' in state
+
+        # The context let in only what the image needs: no data, tests, git or DVC cache.
+        listing = podman.run("exec", container, "python", "-c", LIST_APP).stdout
+        assert json.loads(listing) == {
+            "/app": ["metrics", "models", "pyproject.toml", "requirements-serve.txt", "src"],
+            "/app/models": ["model.joblib"],
+            "/app/metrics": ["metrics.json"],
+        }
+    finally:
+        podman.run("rm", "--force", "--time", "2", container, check=False)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(SLOW_TIMEOUT_S)
+def test_build_refuses_a_model_md5_that_is_not_the_file(image: BuiltImage) -> None:
+    wrong_md5 = "0" * 32
+    wrong = [*(arg for arg in image.build_args if not arg.startswith("MODEL_MD5=")), f"MODEL_MD5={wrong_md5}"]
+    result = build(image.podman, image.project, f"{image.name}-wrong", wrong, check=False)
+    assert result.returncode != 0
+    assert (
+        f"models/model.joblib has md5 {image.model_md5}, but MODEL_MD5 is {wrong_md5}" in result.stdout + result.stderr
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(SLOW_TIMEOUT_S)
+def test_image_builds_without_metrics(image: BuiltImage, tmp_path: Path) -> None:
+    """`make release-model` pulls the model only: the metrics are optional (/model then reports none)."""
+    project = image.project
+    context = tmp_path / "context"
+    context.mkdir()
+    for part in ("requirements-serve.txt", "pyproject.toml", "Dockerfile", ".dockerignore"):
+        shutil.copy(project / part, context / part)
+    for part in ("src", "models"):
+        shutil.copytree(project / part, context / part)
+    (context / "metrics").mkdir()
+    (context / "metrics/.gitignore").write_text("/metrics.json\n", encoding="utf-8")
+    name = f"{image.name}-no-metrics"
+    build(image.podman, context, name, image.build_args)
+    listing = image.podman.run("run", "--rm", name, "ls", "-A", "/app/metrics").stdout.split()
+    assert listing == []
