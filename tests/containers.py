@@ -13,7 +13,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -185,12 +184,6 @@ def host_ca_bundle() -> Path | None:
         if (value := os.environ.get(variable)) and Path(value).is_file():
             return Path(value)
     return DEFAULT_CA_BUNDLE if DEFAULT_CA_BUNDLE.is_file() else None
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def http(method: str, url: str, body: Any = None, timeout: float = 10) -> tuple[int, Any]:

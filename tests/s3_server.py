@@ -34,6 +34,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .helpers import VENV_BIN
+from .processes import stop
 
 WEED = VENV_BIN / "weed"
 HOST = "127.0.0.1"
@@ -144,18 +145,6 @@ def free_port_pairs(count: int) -> list[int]:
     raise RuntimeError(f"found only {len(chosen)} of {count} free port pairs in {HTTP_PORT_RANGE}")
 
 
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """Terminate, and kill if it does not stop in time; return only once the process is gone."""
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=STOP_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=STOP_TIMEOUT_S)
-
-
 def wait_until_ready(process: subprocess.Popen[bytes], server: S3Server) -> bool:
     """True once the server answers an authenticated request for its bucket; False if it exits or times out."""
     client = server.client()
@@ -223,7 +212,7 @@ def launched(
             ),
         )
     finally:
-        stop(process)
+        stop(process, STOP_TIMEOUT_S)
         if own_socket_dir:
             shutil.rmtree(socket_dir, ignore_errors=True)
 

@@ -22,8 +22,9 @@ import pytest
 import yaml
 
 from .conftest import set_tool_identity
-from .containers import BaseImageBuild, Podman, free_port, host_ca_bundle, missing_tools, wait_for_status
+from .containers import BaseImageBuild, Podman, host_ca_bundle, missing_tools, wait_for_status
 from .helpers import VENV_BIN, commit_all, dvc_repro, render, run
+from .processes import free_port
 
 MODEL = "models/model.joblib"
 SOURCE = "https://github.com/example/wine-classifier"

@@ -2,13 +2,10 @@
 Grafana provisioning agree with each other, and a real Prometheus, configured from the project's
 `monitoring/prometheus.yml`, scrapes the served model's predictions."""
 
-import contextlib
 import csv
 import json
 import os
 import re
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +22,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from .conftest import FirstRun
 from .helpers import DEFAULT_PACKAGE, project_env, render, run
+from .processes import free_port, running
 
 PROMETHEUS = Path("/usr/bin/prometheus")
 DASHBOARD = Path("monitoring/grafana/dashboards/model.json")
@@ -257,33 +255,6 @@ class Scraped:
     labels: Counter[str]
     requests_ok: int
     requests_invalid: int
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextlib.contextmanager
-def running(command: list[str], log: Path, cwd: Path, env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
-    """A server in its own process group; the group is stopped on exit, killed if it does not stop."""
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            command, cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        try:
-            yield process
-        finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)  # anything the server started and left behind
 
 
 def wait_until(check: Callable[[], Any], what: str, process: subprocess.Popen[bytes], log: Path) -> Any:

@@ -6,7 +6,6 @@ only documented status codes, content types and bodies, invalid data refused and
 
 import csv
 import json
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -20,12 +19,11 @@ import yaml
 
 from .conftest import FirstRun
 from .helpers import DEFAULT_PACKAGE, VENV_BIN, project_env
+from .processes import HOST, free_port, running
 
 pytestmark = pytest.mark.slow
 
-HOST = "127.0.0.1"
 START_TIMEOUT_S = 60.0
-STOP_TIMEOUT_S = 10.0
 # What applies to an API without authentication or resources that are created and deleted.
 CHECKS = (
     "not_a_server_error",
@@ -46,23 +44,6 @@ class Api:
     url: str
     project: Path
     log_path: Path
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=STOP_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=STOP_TIMEOUT_S)
 
 
 def wait_until_healthy(process: subprocess.Popen[bytes], url: str) -> bool:
@@ -87,17 +68,12 @@ def api(first_run: FirstRun, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         "METRICS_PATH": str(project / "metrics/metrics.json"),
     }
     command = [VENV_BIN / "python", "-m", f"{DEFAULT_PACKAGE}.serve", "--host", HOST, "--port", str(port)]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            command, cwd=project, env=project_env(project, settings), stdin=subprocess.DEVNULL, stdout=log, stderr=log
-        )
-    try:
+    env = project_env(project, settings)
+    with running(command, log_path, cwd=project, env=env) as process:
         url = f"http://{HOST}:{port}"
         if not wait_until_healthy(process, url):
             pytest.fail(f"the server did not answer /health (exit code {process.poll()}):\n{log_path.read_text()}")
         yield Api(url=url, project=project, log_path=log_path)
-    finally:
-        stop(process)
 
 
 def wine_columns(project: Path) -> list[str]:
