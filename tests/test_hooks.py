@@ -43,6 +43,13 @@ def test_bad_answers_stop_with_one_line_and_no_folder(
     assert [path for path in tmp_path.rglob("*") if not path.is_dir()] == []  # a slug with '/' leaves its empty parent
 
 
+def test_unsupported_python_version_is_refused_before_rendering(tmp_path: Path) -> None:
+    """python_version is a choice: cookiecutter itself refuses any other value, naming the choices."""
+    with pytest.raises(ValueError, match=r"3\.9 provided for choice variable python_version, but the choices are"):
+        render(tmp_path, python_version="3.9")
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.fixture(scope="session")
 def cookiecutter_only(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A venv with cookiecutter alone, as after `pipx install cookiecutter`: no DVC anywhere."""

@@ -36,6 +36,7 @@ TEMPLATE_FILES = {
     "monitoring/grafana/provisioning/dashboards/dashboards.yml",
     "monitoring/grafana/provisioning/datasources/prometheus.yml",
     "tests/conftest.py",
+    "tests/test_atomic.py",
     "tests/test_ci.py",
     "tests/test_config.py",
     "tests/test_data.py",
@@ -49,6 +50,7 @@ TEMPLATE_FILES = {
 CLOUD_RUNNER_FILES = {".github/actionlint.yaml"}
 PACKAGE_MODULES = {
     "__init__",
+    "atomic",
     "ci",
     "cli",
     "config",

@@ -52,3 +52,25 @@ def test_numeric_looking_labels_stay_text(tmp_path: Path) -> None:
     path.write_text("x,label\n1,007\n2,010\n")
     frame = read_raw_table(path, DataParams(raw=path, target="label"))
     assert list(frame["label"]) == ["007", "010"]
+
+
+def test_a_semicolon_separated_file_is_named_as_such(tmp_path: Path, mixed_frame: pd.DataFrame) -> None:
+    path = tmp_path / "fruit.csv"
+    mixed_frame.to_csv(path, index=False, sep=";")
+    with pytest.raises(ProjectError, match="looks semicolon-separated; save it as a comma-separated CSV"):
+        read_raw_table(path, DataParams(raw=path, target="fruit"))
+
+
+def test_a_binary_file_is_refused_as_not_a_text_csv(tmp_path: Path) -> None:
+    path = tmp_path / "fruit.csv"
+    path.write_bytes(b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\xb5U0#\xf4\x00\x00\x00L\x02\x00\x00")
+    with pytest.raises(ProjectError, match="is not a text CSV"):
+        read_raw_table(path, DataParams(raw=path, target="fruit"))
+
+
+def test_a_mostly_missing_feature_is_refused_with_its_share(mixed_frame: pd.DataFrame) -> None:
+    mixed_frame.loc[: len(mixed_frame) * 3 // 4, "size"] = None
+    with pytest.raises(ProjectError, match=r"max_missing_share \(50%\) missing in size \(77%\); drop the column"):
+        infer_schema(mixed_frame, DataParams(raw=Path("x.csv"), target="fruit"))
+    allowed = infer_schema(mixed_frame, DataParams(raw=Path("x.csv"), target="fruit", max_missing_share=0.8))
+    assert "size" in allowed.numeric

@@ -26,6 +26,7 @@ class DataParams(Section):
     target: str = Field(min_length=1)
     drop: list[str] = []
     feature_types: dict[str, FeatureType] = {}
+    max_missing_share: float = Field(default=0.5, ge=0, le=1)
 
 
 class PrepareParams(Section):

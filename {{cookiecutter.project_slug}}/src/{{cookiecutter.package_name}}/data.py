@@ -13,6 +13,8 @@ from pydantic import BaseModel
 from .config import DataParams, FeatureType
 from .errors import ProjectError
 
+# Separators a table may have been saved with instead of commas, and how to name them in a message.
+OTHER_SEPARATORS = {";": "semicolon", "\t": "tab", "|": "pipe"}
 # What the prepare stage writes into its output folder, and the later stages read.
 TRAIN_FILE = "train.csv"
 TEST_FILE = "test.csv"
@@ -50,8 +52,36 @@ def read_raw_table(path: Path, data: DataParams) -> pd.DataFrame:
         raise ProjectError(f"{path} is empty: it needs a header row and at least one data row") from None
     except pd.errors.ParserError as error:
         raise ProjectError(f"{path} is not a readable CSV: {str(error).strip()}") from None
+    except UnicodeDecodeError:
+        raise ProjectError(f"{path} is not a text CSV (not UTF-8): export it as a UTF-8, comma-separated CSV") from None
+    check_delimiter(frame, path)
     check_target(frame, data.target, path)
     return frame
+
+
+def check_delimiter(frame: pd.DataFrame, path: Path) -> None:
+    """One column whose name holds a `;`, tab or `|` is a table written with another separator."""
+    if len(frame.columns) != 1:
+        return
+    header = str(frame.columns[0])
+    for separator, name in OTHER_SEPARATORS.items():
+        if separator in header:
+            raise ProjectError(
+                f"{path} reads as one column {header[:60]!r}: it looks {name}-separated; "
+                "save it as a comma-separated CSV"
+            )
+
+
+def check_missing_shares(frame: pd.DataFrame, features: list[str], limit: float, path: Path) -> None:
+    """A feature mostly made of holes would be mostly imputed values: refuse it rather than learn from guesses."""
+    shares = frame[features].isna().mean()
+    over = shares[shares > limit]
+    if not over.empty:
+        columns = ", ".join(f"{name} ({share:.0%})" for name, share in over.items())
+        raise ProjectError(
+            f"{path}: more than data.max_missing_share ({limit:.0%}) missing in {columns}; "
+            "drop the column (data.drop) or raise the limit in params.yaml"
+        )
 
 
 def check_target(frame: pd.DataFrame, target: str, path: Path) -> None:
@@ -91,6 +121,7 @@ def infer_schema(frame: pd.DataFrame, data: DataParams) -> FeatureSchema:
     }
     if not types:
         raise ProjectError(f"{data.raw} has no feature columns besides the label {data.target!r}")
+    check_missing_shares(frame, list(types), data.max_missing_share, data.raw)
     return FeatureSchema(
         target=data.target,
         numeric=[name for name, kind in types.items() if kind == "numeric"],

@@ -21,6 +21,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from sklearn.metrics import ConfusionMatrixDisplay, accuracy_score, classification_report, f1_score
 
+from .atomic import atomic_file
 from .cli import run
 from .data import SCHEMA_FILE, TEST_FILE, FeatureSchema, read_split
 
@@ -58,7 +59,8 @@ def save_confusion_matrix(actual: pd.Series, predicted: pd.Series, classes: list
     )
     axes.set_title("Confusion matrix (test rows)")
     figure.tight_layout()
-    figure.savefig(path, dpi=100, metadata={"Software": None})
+    with atomic_file(path) as temporary:
+        figure.savefig(temporary, dpi=100, metadata={"Software": None})
     plt.close(figure)
 
 
@@ -70,9 +72,10 @@ def evaluate(model_path: Path, prepared_dir: Path, metrics_dir: Path) -> dict[st
     predicted = pd.Series(model.predict(features), index=actual.index, name="predicted")
     metrics = compute_metrics(actual, predicted, schema.classes)
 
-    metrics_dir.mkdir(parents=True, exist_ok=True)
-    (metrics_dir / METRICS_FILE).write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
-    pd.DataFrame({"actual": actual, "predicted": predicted}).to_csv(metrics_dir / PREDICTIONS_FILE, index=False)
+    with atomic_file(metrics_dir / METRICS_FILE) as temporary:
+        temporary.write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+    with atomic_file(metrics_dir / PREDICTIONS_FILE) as temporary:
+        pd.DataFrame({"actual": actual, "predicted": predicted}).to_csv(temporary, index=False)
     save_confusion_matrix(actual, predicted, schema.classes, metrics_dir / CONFUSION_MATRIX_FILE)
     logger.info("accuracy %.4f, macro F1 %.4f on %d test rows", metrics["accuracy"], metrics["macro_f1"], len(actual))
     return metrics

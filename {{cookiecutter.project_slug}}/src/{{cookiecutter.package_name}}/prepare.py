@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .atomic import atomic_folder
 from .cli import run
 from .config import DataParams, PrepareParams, load_params
 from .data import SCHEMA_FILE, TEST_FILE, TRAIN_FILE, FeatureSchema, apply_schema, infer_schema, read_raw_table
@@ -56,10 +57,11 @@ def prepare(frame: pd.DataFrame, data: DataParams, params: PrepareParams, seed: 
 
 
 def save(prepared: PreparedData, output_dir: Path) -> None:
-    output_dir.mkdir(parents=True, exist_ok=True)
-    prepared.train.to_csv(output_dir / TRAIN_FILE, index=False)
-    prepared.test.to_csv(output_dir / TEST_FILE, index=False)
-    prepared.schema.save(output_dir / SCHEMA_FILE)
+    """The split and its schema, as one folder that appears whole."""
+    with atomic_folder(output_dir) as folder:
+        prepared.train.to_csv(folder / TRAIN_FILE, index=False)
+        prepared.test.to_csv(folder / TEST_FILE, index=False)
+        prepared.schema.save(folder / SCHEMA_FILE)
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 import joblib
 from sklearn.pipeline import Pipeline
 
+from .atomic import atomic_file
 from .cli import run
 from .config import TrainParams, load_params
 from .data import SCHEMA_FILE, TRAIN_FILE, FeatureSchema, read_split
@@ -29,8 +30,8 @@ def train(prepared_dir: Path, params: TrainParams, seed: int) -> Pipeline:
 
 
 def save_model(model: Pipeline, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    joblib.dump(model, path)
+    with atomic_file(path) as temporary:
+        joblib.dump(model, temporary)
 
 
 def main() -> None:
