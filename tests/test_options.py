@@ -41,6 +41,7 @@ TEMPLATE_FILES = {
     "tests/test_config.py",
     "tests/test_data.py",
     "tests/test_gate.py",
+    "tests/test_loaded_model.py",
     "tests/test_release.py",
     "tests/test_report.py",
     "tests/test_serving.py",

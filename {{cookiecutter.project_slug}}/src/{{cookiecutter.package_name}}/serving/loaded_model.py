@@ -83,13 +83,24 @@ def load_model(model_path: Path, metrics_path: Path) -> LoadedModel:
     """Load the pipeline for serving: one thread per prediction, since requests are already batched."""
     if not model_path.is_file():
         raise ProjectError(f"no model at {model_path}: run `dvc repro` (or `dvc pull`) first")
-    pipeline = joblib.load(model_path)
-    pipeline.set_params(classifier__n_jobs=1)
+    retrain = "retrain it with `dvc repro`, or point MODEL_PATH at a model this project trained"
+    try:
+        pipeline = joblib.load(model_path)
+    except Exception as error:  # unpickling runs arbitrary code paths: any failure means "not a model"
+        raise ProjectError(f"{model_path} cannot be loaded ({type(error).__name__}: {error}); {retrain}") from None
+    try:
+        pipeline.set_params(classifier__n_jobs=1)
+        features, classes = feature_spec(pipeline), [str(label) for label in pipeline.classes_]
+    except (AttributeError, KeyError, TypeError, ValueError):
+        raise ProjectError(
+            f"{model_path} is not a pipeline of this project's shape (a 'preprocess' column transformer, then a "
+            f"'classifier'): {retrain}"
+        ) from None
     metrics = json.loads(metrics_path.read_text(encoding="utf-8")) if metrics_path.is_file() else {}
     return LoadedModel(
         pipeline=pipeline,
-        features=feature_spec(pipeline),
-        classes=[str(label) for label in pipeline.classes_],
+        features=features,
+        classes=classes,
         version=file_md5(model_path),
         commit=git_commit(),
         metrics=metrics,
