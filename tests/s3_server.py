@@ -166,10 +166,14 @@ def log_tail(path: Path, lines: int = 30) -> str:
 
 @contextmanager
 def launched(
-    data_dir: Path, bucket: str, access_key_id: str, secret_access_key: str
+    data_dir: Path, bucket: str, access_key_id: str, secret_access_key: str, reuse: bool = False
 ) -> Iterator[tuple[subprocess.Popen[bytes], S3Server]]:
-    """`weed mini` started on fresh free ports, its data, log and local sockets in `data_dir`; stopped on exit."""
-    data_dir.mkdir(parents=True)
+    """`weed mini` started on fresh free ports, its data, log and local sockets in `data_dir`; stopped on exit.
+
+    With `reuse`, `data_dir` may already hold what a stopped server left there: the new one serves those objects
+    (on new ports), and appends to the same log.
+    """
+    data_dir.mkdir(parents=True, exist_ok=reuse)
     ports = dict(zip(PORT_FLAGS, free_port_pairs(len(PORT_FLAGS)), strict=True))
     own_socket_dir = len(str(data_dir)) > MAX_SOCKET_PATH - len("/filer.sock")
     socket_dir = Path(tempfile.mkdtemp(prefix="weed-")) if own_socket_dir else data_dir
@@ -188,7 +192,7 @@ def launched(
     empty_aws_config = data_dir / "empty-aws-config"
     empty_aws_config.touch()
     env = {**os.environ, "AWS_ACCESS_KEY_ID": access_key_id, "AWS_SECRET_ACCESS_KEY": secret_access_key}
-    with log_path.open("wb") as log:
+    with log_path.open("ab" if reuse else "wb") as log:
         process = subprocess.Popen(
             command,
             stdin=subprocess.DEVNULL,

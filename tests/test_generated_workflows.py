@@ -30,7 +30,7 @@ pytestmark = pytest.mark.slow
 OPTIONS: dict[str, Any] = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text())
 CLOUD_RUNNERS = tuple(runner for runner in OPTIONS["runner"] if runner != "github-hosted")
 SPOT_RUNNERS = ("aws", "gcp", "azure")  # the pre-gen hook refuses cloud_spot for any other runner
-WORKFLOW_NAMES = ("deploy.yml", "test.yml", "train.yml")
+WORKFLOW_NAMES = ("deploy.yml", "drift.yml", "test.yml", "train.yml")
 ACTIONLINT_CONFIG = Path(".github/actionlint.yaml")
 UNATTRIBUTED = "<no variant>"
 # The secrets `cml runner launch` reads from its environment, by cloud (aws reads the credentials step's instead).
@@ -305,7 +305,7 @@ def test_matrix_covers_every_valid_combination() -> None:
     assert {v.runner for v in MATRIX if v.hooks} == {"github-hosted", "aws"}
 
 
-def test_every_variant_renders_the_three_workflows(rendered: dict[str, Rendered]) -> None:
+def test_every_variant_renders_every_workflow(rendered: dict[str, Rendered]) -> None:
     assert set(rendered) == set(ids(VARIANTS))
     for variant_id, result in rendered.items():
         assert tuple(result.workflows) == WORKFLOW_NAMES, variant_id
@@ -480,3 +480,23 @@ def test_tests_workflow_runs_make_test_on_ubuntu(rendered: dict[str, Rendered], 
         job["runs-on"] == "ubuntu-latest" and "make test" in [command.strip() for command in runs(job)]
         for job in jobs.values()
     )
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=ids(VARIANTS))
+def test_drift_check_runs_on_a_schedule_and_opens_a_retraining_pull_request(
+    rendered: dict[str, Rendered], variant: Variant
+) -> None:
+    drift = rendered[variant.id].workflows["drift.yml"]
+    assert set(drift["on"]) == {"schedule", "workflow_dispatch"}
+    assert drift["on"]["schedule"][0]["cron"]
+    (job,) = drift["jobs"].values()
+    steps = {step.get("id") or step.get("name"): step for step in job["steps"]}
+    check = steps["drift"]
+    assert check["run"] == "make drift BATCH=drift_batch.csv"
+    assert check["continue-on-error"] is True  # drift is a finding; other failures fail the job at the end
+    opening = steps["Open a retraining pull request"]
+    assert opening["if"] == "steps.drift.outputs.drifted == 'true'"
+    assert opening["env"]["PR_TOKEN"] == "${{ secrets.RETRAIN_PR_TOKEN }}"
+    assert "gh pr create" in opening["run"]
+    failing = steps["Fail on an error that is not drift"]
+    assert failing["if"] == "steps.drift.outcome == 'failure' && steps.drift.outputs.drifted != 'true'"

@@ -65,6 +65,15 @@ class GateParams(Section):
         return drops
 
 
+class DriftParams(Section):
+    """When a batch of new inputs counts as drifted from the training data (`make drift`)."""
+
+    p_value: float = Field(default=0.01, gt=0, lt=1)
+    psi: float = Field(default=0.2, gt=0)
+    unexpected_share: float = Field(default=0.1, ge=0, le=1)
+    missing_share_increase: float = Field(default=0.1, ge=0, le=1)
+
+
 class Params(Section):
     """Everything in params.yaml."""
 
@@ -74,6 +83,7 @@ class Params(Section):
     train: TrainParams
     report: ReportParams = ReportParams()
     gate: GateParams = GateParams()
+    drift: DriftParams = DriftParams()
 
 
 def describe_error(error: ValidationError, path: Path) -> str:

@@ -1,4 +1,5 @@
-"""Stage 1: read the raw table, type its columns, and split it into training and test rows.
+"""Stage 1: read the raw table, type its columns, split it into training and test rows, and record what the
+training rows look like (the expectations `make drift` checks new data against).
 
 Usage: python -m {{ cookiecutter.package_name }}.prepare RAW_CSV OUTPUT_DIR
 """
@@ -15,6 +16,7 @@ from .cli import run
 from .config import DataParams, PrepareParams, load_params
 from .data import SCHEMA_FILE, TEST_FILE, TRAIN_FILE, FeatureSchema, apply_schema, infer_schema, read_raw_table
 from .errors import ProjectError
+from .expectations import EXPECTATIONS_FILE, Expectations, derive_expectations
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +26,7 @@ class PreparedData:
     train: pd.DataFrame
     test: pd.DataFrame
     schema: FeatureSchema
+    expectations: Expectations
 
 
 def split(
@@ -53,15 +56,16 @@ def prepare(frame: pd.DataFrame, data: DataParams, params: PrepareParams, seed: 
     schema = infer_schema(frame, data)
     typed = apply_schema(frame, schema)
     train, test = split(typed, schema, params, seed)
-    return PreparedData(train=train, test=test, schema=schema)
+    return PreparedData(train=train, test=test, schema=schema, expectations=derive_expectations(train, schema))
 
 
 def save(prepared: PreparedData, output_dir: Path) -> None:
-    """The split and its schema, as one folder that appears whole."""
+    """The split, its schema and the training data's expectations, as one folder that appears whole."""
     with atomic_folder(output_dir) as folder:
         prepared.train.to_csv(folder / TRAIN_FILE, index=False)
         prepared.test.to_csv(folder / TEST_FILE, index=False)
         prepared.schema.save(folder / SCHEMA_FILE)
+        prepared.expectations.save(folder / EXPECTATIONS_FILE)
 
 
 def main() -> None:

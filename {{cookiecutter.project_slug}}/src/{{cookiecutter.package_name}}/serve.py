@@ -1,7 +1,7 @@
 """Serve the trained model over HTTP: `make serve`, or in the container.
 
 Settings come from the environment: MODEL_PATH (models/model.joblib), METRICS_PATH (metrics/metrics.json),
-MAX_BATCH_SIZE (256 instances per request).
+MAX_BATCH_SIZE (256 instances per request), REQUEST_LOG (unset: a CSV to append every input to, for `make drift`).
 
 Usage: python -m {{ cookiecutter.package_name }}.serve [--host 127.0.0.1] [--port 8000]
 """

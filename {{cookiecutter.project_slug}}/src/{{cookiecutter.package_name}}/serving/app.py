@@ -23,6 +23,7 @@ from .batching import MicroBatcher
 from .error_responses import explain_http_error, refuse_invalid_request
 from .loaded_model import FeatureSpec, LoadedModel, load_model
 from .monitoring import instrument, record_predictions
+from .request_log import RequestLog
 from .schemas import InvalidRequest, ModelInfo, Prediction, PredictResponse, Problem, predict_request_model
 
 logger = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ class ServingSettings:
     model_path: Path = Path("models/model.joblib")
     metrics_path: Path = Path("metrics/metrics.json")
     max_batch_size: int = DEFAULT_MAX_BATCH_SIZE
+    request_log: Path | None = None
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str]) -> "ServingSettings":
@@ -48,6 +50,7 @@ class ServingSettings:
             model_path=Path(environ.get("MODEL_PATH", cls.model_path)),
             metrics_path=Path(environ.get("METRICS_PATH", cls.metrics_path)),
             max_batch_size=int(size_text),
+            request_log=Path(environ["REQUEST_LOG"]) if environ.get("REQUEST_LOG") else None,
         )
 
 
@@ -67,6 +70,7 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
     features = model.features if model else FeatureSpec(numeric={}, categorical={})
     PredictRequest = predict_request_model(features, settings.max_batch_size)  # noqa: N806 (a class)
     batcher = MicroBatcher(model.predict, settings.max_batch_size) if model else None
+    request_log = RequestLog(settings.request_log, model.features.columns) if model and settings.request_log else None
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -110,6 +114,8 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
         rows = [instance.model_dump(by_alias=True) for instance in request.instances]
         results = await batching.predict(rows)
         record_predictions(results)
+        if request_log:
+            await asyncio.to_thread(request_log.append, rows)
         return PredictResponse(
             predictions=[Prediction(label=label, score=score) for label, score in results],
             model_version=loaded.version,

@@ -1,0 +1,226 @@
+"""The S3 server dies in the middle of `dvc push`: DVC says so plainly, loses nothing, and a second push finishes.
+
+A remote that goes away mid-upload (a crash, a network cut, a restarted MinIO) is the usual way a push fails in
+practice. What a user needs then is a clear error rather than a traceback, a local cache they can push again
+from, and a remote that a retried push completes, with no truncated object that DVC would take for a good one
+and never send again. These tests kill a SeaweedFS server of their own (not the session one) with SIGKILL once
+part of a push has arrived, then start a new server on the same data folder, push again, and pull everything
+into a fresh clone.
+
+The default project is pushed with a generated data folder of a few hundred random files beside it, so that the
+push takes several seconds against a local server and can be cut off part way through.
+"""
+
+import hashlib
+import json
+import os
+import random
+import re
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+from .conftest import set_tool_identity
+from .helpers import VENV_BIN, commit_all, render, run, stages_run
+from .s3_server import START_ATTEMPTS, S3Server, launched, log_tail, wait_until_ready
+from .test_remote import STAGES, dvc, files, fresh_clone, pipeline_files, point_at_server
+
+pytestmark = pytest.mark.slow
+
+BUCKET = "ct-faults"
+REMOTE_PREFIX = "faults"
+OBJECTS_PREFIX = f"{REMOTE_PREFIX}/files/md5/"
+ACCESS_KEY_ID = "faults-access-key"
+SECRET_ACCESS_KEY = "faults-secret-key"
+BULK = "data/bulk"
+BULK_FILES = 240
+BULK_FILE_BYTES = 256 * 1024  # 60 MB in all: a push of several seconds
+KILL_AFTER_OBJECTS = 15  # so a few objects are on the remote, and most are not
+POLL_INTERVAL_S = 0.05
+PUSH_TIMEOUT_S = 60.0
+TRACEBACK = "Traceback (most recent call last)"
+
+
+@dataclass(frozen=True)
+class InterruptedPush:
+    """A project whose `dvc push --run-cache` was cut off by killing the server, and what was seen of it."""
+
+    project: Path
+    server_dir: Path
+    returncode: int
+    log: str
+    cache_before: dict[str, str]
+    keys_before_kill: frozenset[str]
+
+
+@contextmanager
+def serving(data_dir: Path) -> Iterator[tuple[subprocess.Popen[bytes], S3Server]]:
+    """`weed mini` on whatever `data_dir` holds (nothing at first), answering on fresh ports; stopped on exit."""
+    failures: list[str] = []
+    for attempt in range(1, START_ATTEMPTS + 1):
+        with launched(data_dir, BUCKET, ACCESS_KEY_ID, SECRET_ACCESS_KEY, reuse=True) as (process, server):
+            if wait_until_ready(process, server):
+                yield process, server
+                return
+            failures.append(f"attempt {attempt} (exit code {process.poll()}):\n{log_tail(server.log_path)}")
+    raise RuntimeError("weed mini did not start:\n" + "\n\n".join(failures))
+
+
+def md5_of(path: Path) -> str:
+    return hashlib.md5(path.read_bytes()).hexdigest()
+
+
+def cache_snapshot(project: Path) -> dict[str, str]:
+    """The md5 of every file in the project's DVC cache (objects and run entries), by path in the cache."""
+    root = project / ".dvc/cache"
+    return {str(path.relative_to(root)): md5_of(path) for path in sorted(root.rglob("*")) if path.is_file()}
+
+
+def tracked_md5s(project: Path) -> set[str]:
+    """Every object the project's outputs need: each md5 in dvc.lock and the .dvc files, and in their .dir lists."""
+    outs = [out for stage in yaml.safe_load((project / "dvc.lock").read_text())["stages"].values() for out in stage["outs"]]
+    for dvc_file in project.rglob("*.dvc"):
+        outs += yaml.safe_load(dvc_file.read_text())["outs"]
+    md5s = {out["md5"] for out in outs}
+    for md5 in [md5 for md5 in md5s if md5.endswith(".dir")]:
+        md5s |= {entry["md5"] for entry in json.loads(cache_object(project, md5).read_text())}
+    return md5s
+
+
+def cache_object(project: Path, md5: str) -> Path:
+    return project / ".dvc/cache/files/md5" / md5[:2] / md5[2:]
+
+
+def remote_object_keys(server: S3Server) -> set[str]:
+    return set(server.keys(OBJECTS_PREFIX))
+
+
+def pushed_count(log: str) -> int:
+    match = re.search(r"^(\d+) files? pushed", log, re.MULTILINE)
+    assert match, log
+    return int(match.group(1))
+
+
+def add_bulk_data(project: Path) -> None:
+    """A folder of random (so incompressible) but reproducible files, tracked by DVC and committed."""
+    folder = project / BULK
+    folder.mkdir(parents=True)
+    generator = random.Random(20240601)
+    for index in range(BULK_FILES):
+        (folder / f"part-{index:04d}.bin").write_bytes(generator.randbytes(BULK_FILE_BYTES))
+    run([VENV_BIN / "dvc", "add", BULK], cwd=project)
+    commit_all(project, "Bulk data")
+
+
+@pytest.fixture(scope="module")
+def interrupted_push(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InterruptedPush]:
+    """Render, reproduce, add the bulk data, commit; start a push and SIGKILL the server once some objects are in."""
+    with pytest.MonkeyPatch.context() as patch:
+        set_tool_identity(patch)
+        root = tmp_path_factory.mktemp("faults")
+        project = render(root, dvc_remote_url=f"s3://{BUCKET}/{REMOTE_PREFIX}")
+        assert stages_run(run([VENV_BIN / "dvc", "repro"], cwd=project).stdout) == STAGES
+        commit_all(project, "First model")
+        add_bulk_data(project)
+        cache_before = cache_snapshot(project)
+
+        server_dir = root / "s3-server"
+        push_log = root / "interrupted-push.log"
+        with serving(server_dir) as (process, server):
+            env = point_at_server(project, server)
+            with push_log.open("wb") as output:
+                push = subprocess.Popen(
+                    [str(VENV_BIN / "dvc"), "push", "--run-cache"],
+                    cwd=project,
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=output,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            try:
+                keys: set[str] = set()
+                deadline = time.monotonic() + PUSH_TIMEOUT_S
+                while push.poll() is None and len(keys) < KILL_AFTER_OBJECTS and time.monotonic() < deadline:
+                    time.sleep(POLL_INTERVAL_S)
+                    keys = remote_object_keys(server)
+                assert push.poll() is None, f"the push ended before the server was stopped:\n{push_log.read_text()}"
+                assert len(keys) >= KILL_AFTER_OBJECTS, f"only {len(keys)} objects arrived in {PUSH_TIMEOUT_S} s"
+                os.killpg(process.pid, signal.SIGKILL)  # the whole server at once, nothing flushed or closed
+                process.wait()
+                returncode = push.wait(timeout=PUSH_TIMEOUT_S)
+            finally:
+                if push.poll() is None:
+                    os.killpg(push.pid, signal.SIGKILL)
+                    push.wait()
+        yield InterruptedPush(
+            project=project,
+            server_dir=server_dir,
+            returncode=returncode,
+            log=push_log.read_text(),
+            cache_before=cache_before,
+            keys_before_kill=frozenset(keys),
+        )
+
+
+def test_interrupted_push_fails_clearly_and_leaves_the_cache_intact(interrupted_push: InterruptedPush) -> None:
+    """The push exits non-zero with DVC's own one-line error, no traceback; the local cache is byte for byte as it was.
+
+    The cache is what the user pushes again from: a failed upload must neither remove nor rewrite any of it.
+    """
+    pushed = interrupted_push
+    assert pushed.returncode != 0, pushed.log
+    errors = [line for line in pushed.log.splitlines() if line.startswith("ERROR:")]
+    assert errors, pushed.log
+    assert re.search(r"failed to push|unable to connect|connect|refused", errors[-1], re.IGNORECASE), pushed.log
+    assert TRACEBACK not in pushed.log
+
+    assert cache_snapshot(pushed.project) == pushed.cache_before
+    needed = tracked_md5s(pushed.project)
+    assert len(needed) > BULK_FILES
+    for md5 in needed:
+        path = cache_object(pushed.project, md5)
+        assert path.is_file(), md5
+        assert md5_of(path) == md5.removesuffix(".dir"), md5
+    # The push was cut off part way: some objects had arrived, most had not.
+    assert KILL_AFTER_OBJECTS <= len(pushed.keys_before_kill) < len(needed) // 2
+
+
+def test_push_after_restart_completes_and_a_fresh_clone_gets_every_byte(
+    interrupted_push: InterruptedPush, tmp_path: Path
+) -> None:
+    """A server restarted on the same data keeps what arrived; a second push sends only the rest, and a clone pulls
+    every output byte for byte, so no object was left truncated on the remote by the kill.
+    """
+    project = interrupted_push.project
+    with serving(interrupted_push.server_dir) as (_, server):
+        assert server.listening_hosts() == {"127.0.0.1"}
+        survived = remote_object_keys(server)
+        assert interrupted_push.keys_before_kill <= survived
+
+        env = point_at_server(project, server)  # the restarted server has new ports: a new endpoint
+        log = dvc(project, env, "push", "--run-cache")
+
+        objects = {
+            OBJECTS_PREFIX + name.removeprefix("files/md5/")
+            for name in cache_snapshot(project)
+            if name.startswith("files/md5/")
+        }
+        assert remote_object_keys(server) == objects
+        assert pushed_count(log) < len(objects)
+        assert "Everything is up to date." in dvc(project, env, "push", "--run-cache")
+
+        clone, clone_env = fresh_clone(project, tmp_path / "clone", server)
+        dvc(clone, clone_env, "pull")
+
+        assert files(clone / BULK) == files(project / BULK)
+        assert pipeline_files(clone) == pipeline_files(project)
+        assert stages_run(dvc(clone, clone_env, "repro")) == []
+        assert run(["git", "status", "--porcelain"], cwd=clone).stdout == ""

@@ -1,0 +1,128 @@
+"""A project made from an older commit of the template updates to the newest one with `cruft update`.
+
+cruft records the template, its commit and the answers in `.cruft.json`. `cruft update` renders the template at
+both commits with those answers, hooks included, and applies the difference to the project as a three-way merge.
+The updated project must be what a fresh render at the new commit gives, whether it was made with `cruft create`
+or with plain cookiecutter and linked afterwards with `cruft link`.
+"""
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from .conftest import set_tool_identity
+from .helpers import TEMPLATE_DIR, VENV_BIN, commit_all, run
+from .test_options import project_files
+
+CRUFT = VENV_BIN / "cruft"
+COMMITS_BACK = 10
+PROJECT = "wine-classifier"
+TEMPLATE_FOLDER = "{{cookiecutter.project_slug}}"
+# Left out of cruft's diff of two renders: the post-generation hook's git repository and DVC's cache and lock
+# files differ from one render to the next, and the sample data is the user's to replace (it is ignored by git,
+# so a patch to it cannot be merged).
+SKIP = (".git", ".dvc/cache", ".dvc/tmp", "data/raw/wine.csv")
+# A file of the user's own, committed before the update: the update must leave it alone.
+USER_FILE = "NOTES.md"
+
+
+@dataclass(frozen=True)
+class Template:
+    """A clone of the template (so that uncommitted work does not count), an older commit and the newest."""
+
+    url: Path
+    old: str
+    new: str
+    skip_args: tuple[str, ...]
+
+
+def git_output(repo: Path, *args: str) -> str:
+    return run(["git", *args], cwd=repo).stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
+    clone = tmp_path_factory.mktemp("template") / "template"
+    run(["git", "clone", "--quiet", TEMPLATE_DIR, clone], cwd=clone.parent)
+    commits = git_output(clone, "rev-list", "HEAD").split()
+    assert len(commits) > COMMITS_BACK, (
+        f"the template's clone has {len(commits)} commits, {COMMITS_BACK + 1} are needed: "
+        "check the template out with its history (`fetch-depth: 0` in CI)"
+    )
+    old = commits[COMMITS_BACK]
+    # When the project's pyproject.toml has no `[tool.cruft]` skip list, the user passes it to cruft; passing it
+    # as well would have cruft repeat it in `.cruft.json` at each update.
+    old_pyproject = git_output(clone, "show", f"{old}:{TEMPLATE_FOLDER}/pyproject.toml")
+    skip_args = () if "[tool.cruft]" in old_pyproject else tuple(f"--skip={path}" for path in SKIP)
+    return Template(url=clone, old=old, new=commits[0], skip_args=skip_args)
+
+
+def cruft_create(template: Template, output: Path, commit: str) -> Path:
+    output.mkdir(parents=True)
+    command = [CRUFT, "create", template.url, "--no-input", f"--checkout={commit}", f"--output-dir={output}"]
+    run([*command, *template.skip_args], cwd=output)
+    return output / PROJECT
+
+
+def cookiecutter_then_cruft_link(template: Template, output: Path, commit: str) -> Path:
+    """Plain cookiecutter records only the answers: link with them, at the commit the project was made from."""
+    output.mkdir(parents=True)
+    config = output / "cookiecutter-config.yaml"
+    config.write_text(f"cookiecutters_dir: {output / 'templates'}\nreplay_dir: {output / 'replay'}\n")
+    command = [VENV_BIN / "cookiecutter", f"git+file://{template.url}", f"--checkout={commit}", "--no-input"]
+    run([*command, f"--output-dir={output}", f"--config-file={config}"], cwd=output)
+    project = output / PROJECT
+    answers = json.loads((project / ".cookiecutter.json").read_text())["cookiecutter"]
+    run(
+        [CRUFT, "link", template.url, "--no-input", f"--checkout={commit}", "--extra-context", json.dumps(answers)],
+        cwd=project,
+    )
+    if template.skip_args:
+        state = json.loads((project / ".cruft.json").read_text())
+        state["skip"] = list(SKIP)
+        (project / ".cruft.json").write_text(json.dumps(state, indent=2) + "\n")
+    return project
+
+
+@pytest.fixture(scope="module")
+def fresh(template: Template, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    with pytest.MonkeyPatch.context() as patch:
+        set_tool_identity(patch)
+        return cruft_create(template, tmp_path_factory.mktemp("fresh") / "out", template.new)
+
+
+def contents(project: Path) -> dict[str, bytes]:
+    """Every file but `.cruft.json`, whose commit is compared on its own."""
+    return {name: (project / name).read_bytes() for name in project_files(project) - {".cruft.json"}}
+
+
+def cruft_state(project: Path) -> dict:
+    return json.loads((project / ".cruft.json").read_text())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("make", [cruft_create, cookiecutter_then_cruft_link], ids=lambda make: make.__name__)
+def test_update_gives_the_fresh_render_of_the_new_commit(
+    template: Template, fresh: Path, tmp_path: Path, make: Callable[[Template, Path, str], Path]
+) -> None:
+    project = make(template, tmp_path / "out", template.old)
+    before, expected = contents(project), contents(fresh)
+    changed = {name for name in before.keys() | expected.keys() if before.get(name) != expected.get(name)}
+    assert len(changed) >= 3, f"the old commit {template.old} renders almost as HEAD does: {sorted(changed)}"
+    (project / USER_FILE).write_text("Our decisions.\n")
+    commit_all(project, "Made from an older template")
+
+    result = run([CRUFT, "update", "--skip-apply-ask", f"--checkout={template.new}"], cwd=project)
+
+    assert not sorted(project.rglob("*.rej")), f"conflicts:\n{result.stdout}\n{result.stderr}"
+    assert (project / USER_FILE).read_text() == "Our decisions.\n"
+    after = contents(project)
+    del after[USER_FILE]
+    assert sorted(after) == sorted(expected), result.stderr
+    assert [name for name in expected if after[name] != expected[name]] == [], result.stderr
+    state = cruft_state(project)
+    assert state.pop("commit") == template.new
+    assert state == {key: value for key, value in cruft_state(fresh).items() if key != "commit"}
