@@ -60,6 +60,12 @@ def with_a_lonely_label(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def text_in_hue(frame: pd.DataFrame) -> pd.DataFrame:
+    frame["hue"] = frame["hue"].astype(object)
+    frame.loc[[0, 1], "hue"] = "unknown"
+    return frame
+
+
 def mostly_missing_hue(frame: pd.DataFrame) -> pd.DataFrame:
     frame.loc[: len(frame) * 2 // 3, "hue"] = None
     return frame
@@ -96,6 +102,10 @@ CASES: dict[str, tuple[Callable[[Path], None], str]] = {
     "mostly missing feature": (
         rewrite_sample(mostly_missing_hue),
         "error: data/raw/wine.csv: more than data.max_missing_share (50%) missing in hue (67%); drop the column",
+    ),
+    "text in a numeric column": (
+        rewrite_sample(text_in_hue),
+        "error: data/raw/wine.csv: column 'hue' holds numbers in 99% of rows but also text such as 'unknown'",
     ),
     "semicolon-separated file": (
         rewrite_sample(lambda frame: frame, sep=";"),

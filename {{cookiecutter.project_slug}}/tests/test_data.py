@@ -74,3 +74,15 @@ def test_a_mostly_missing_feature_is_refused_with_its_share(mixed_frame: pd.Data
         infer_schema(mixed_frame, DataParams(raw=Path("x.csv"), target="fruit"))
     allowed = infer_schema(mixed_frame, DataParams(raw=Path("x.csv"), target="fruit", max_missing_share=0.8))
     assert "size" in allowed.numeric
+
+
+def test_numbers_with_stray_text_are_refused_not_turned_into_categories(mixed_frame: pd.DataFrame) -> None:
+    """A new version of the data with 'n/a' in a numeric column must not silently change the column's type."""
+    mixed_frame["size"] = mixed_frame["size"].astype(object)
+    mixed_frame.loc[[1, 2], "size"] = "n/a"
+    with pytest.raises(ProjectError, match=r"column 'size' holds numbers in 98% of rows but also text such as 'n/a'"):
+        infer_schema(mixed_frame, DataParams(raw=Path("x.csv"), target="fruit"))
+    declared = infer_schema(
+        mixed_frame, DataParams(raw=Path("x.csv"), target="fruit", feature_types={"size": "categorical"})
+    )
+    assert "size" in declared.categorical

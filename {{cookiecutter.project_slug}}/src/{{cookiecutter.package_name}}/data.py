@@ -13,6 +13,8 @@ from pydantic import BaseModel
 from .config import DataParams, FeatureType
 from .errors import ProjectError
 
+# A text column whose values are numbers in at least this share of rows is a numeric column with stray text.
+NUMERIC_WITH_TEXT_SHARE = 0.9
 # Separators a table may have been saved with instead of commas, and how to name them in a message.
 OTHER_SEPARATORS = {";": "semicolon", "\t": "tab", "|": "pipe"}
 # What the prepare stage writes into its output folder, and the later stages read.
@@ -72,6 +74,21 @@ def check_delimiter(frame: pd.DataFrame, path: Path) -> None:
             )
 
 
+def check_numbers_with_stray_text(column: pd.Series, name: str, path: Path) -> None:
+    """A column of numbers with a few text values (a new 'n/a', '12kg') would silently become categorical."""
+    present = column.dropna()
+    if present.empty or is_numeric_dtype(present):
+        return
+    parsed = pd.to_numeric(present, errors="coerce")
+    numeric_share = float(parsed.notna().mean())
+    if NUMERIC_WITH_TEXT_SHARE <= numeric_share < 1:
+        examples = ", ".join(map(repr, present[parsed.isna()].astype(str).unique()[:3]))
+        raise ProjectError(
+            f"{path}: column {name!r} holds numbers in {numeric_share:.0%} of rows but also text such as {examples}; "
+            f"clean those values, or set data.feature_types.{name} to categorical if it is a category"
+        )
+
+
 def check_missing_shares(frame: pd.DataFrame, features: list[str], limit: float, path: Path) -> None:
     """A feature mostly made of holes would be mostly imputed values: refuse it rather than learn from guesses."""
     shares = frame[features].isna().mean()
@@ -122,6 +139,9 @@ def infer_schema(frame: pd.DataFrame, data: DataParams) -> FeatureSchema:
     if not types:
         raise ProjectError(f"{data.raw} has no feature columns besides the label {data.target!r}")
     check_missing_shares(frame, list(types), data.max_missing_share, data.raw)
+    for name, kind in types.items():
+        if kind == "categorical" and name not in data.feature_types:
+            check_numbers_with_stray_text(frame[name], name, data.raw)
     return FeatureSchema(
         target=data.target,
         numeric=[name for name, kind in types.items() if kind == "numeric"],
