@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from tables import table, verdict
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent  # not resolved: the venv's python is a symlink to the base interpreter
@@ -798,25 +799,6 @@ def breakdown_section(
 
 # --------------------------------------------------------------------------------------------------------------
 # Printing
-
-
-def table(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """A plain-text table: first column left-aligned, the others right-aligned; floats with two decimals."""
-    cells = [[f"{value:.2f}" if isinstance(value, float) else str(value) for value in row] for row in rows]
-    widths = [max(len(str(item)) for item in column) for column in zip(header, *cells, strict=True)]
-    rule = "  ".join("-" * width for width in widths)
-
-    def line(values: Sequence[str]) -> str:
-        return "  ".join(
-            value.ljust(width) if index == 0 else value.rjust(width)
-            for index, (value, width) in enumerate(zip(values, widths, strict=True))
-        )
-
-    return "\n".join([f"\n{title}", rule, line(header), rule, *(line(row) for row in cells)])
-
-
-def verdict(met: bool) -> str:
-    return "met" if met else "NOT met"
 
 
 def print_first_report(runs: list[FirstReportRun]) -> None:

@@ -56,6 +56,7 @@ from typing import Any
 
 import httpx
 from cookiecutter.main import cookiecutter
+from tables import table, verdict
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[1]
 BENCH_DIR = Path(__file__).resolve().parent
@@ -516,25 +517,6 @@ class Results:
         )
 
 
-def table(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """A plain-text table: first column left-aligned, the others right-aligned; floats with one decimal."""
-    cells = [[f"{value:,.1f}" if isinstance(value, float) else str(value) for value in row] for row in rows]
-    widths = [max(len(str(item)) for item in column) for column in zip(header, *cells, strict=True)]
-    rule = "  ".join("-" * width for width in widths)
-
-    def line(values: Sequence[str]) -> str:
-        return "  ".join(
-            value.ljust(width) if index == 0 else value.rjust(width)
-            for index, (value, width) in enumerate(zip(values, widths, strict=True))
-        )
-
-    return "\n".join([f"\n{title}", rule, line(header), rule, *(line(row) for row in cells)])
-
-
-def verdict(met: bool) -> str:
-    return "met" if met else "NOT met"
-
-
 def print_results(results: Results) -> None:
     figure = results.figure
     any_errors = any(p.errors for p in results.passes)
@@ -556,7 +538,14 @@ def print_results(results: Results) -> None:
         if any_errors:
             row.append(f"{results.errors('generated', clients, 1)}/{results.errors('baseline', clients, 1)}")
         rows.append(row)
-    print(table("1. One instance per request: generated API (gen) against the baseline (base)", header, rows))
+    print(
+        table(
+            "1. One instance per request: generated API (gen) against the baseline (base)",
+            header,
+            rows,
+            float_format=",.1f",
+        )
+    )
 
     header = ["instances/request", "clients", "req/s", "instances/s", "p50 ms", "p99 ms", "cpu %"]
     if any_errors:
@@ -576,10 +565,17 @@ def print_results(results: Results) -> None:
             if any_errors:
                 row.append(results.errors("generated", clients, batch))
             rows.append(row)
-    print(table("2. Generated API, several instances per request", header, rows))
+    print(table("2. Generated API, several instances per request", header, rows, float_format=",.1f"))
 
     rows = [[t.call, t.rows, t.seconds * 1e3, t.per_second] for t in results.model]
-    print(table("3. In-process model (no server; median of runs)", ["call", "rows", "ms", "predictions/s"], rows))
+    print(
+        table(
+            "3. In-process model (no server; median of runs)",
+            ["call", "rows", "ms", "predictions/s"],
+            rows,
+            float_format=",.1f",
+        )
+    )
     batch, clients, best = results.best_batched()
     fastest = results.best_in_process()
     print(
@@ -608,7 +604,7 @@ def print_results(results: Results) -> None:
         f"4. At {at['clients']:.0f} clients (goal: generated >= {GOAL_RATIO:.0f}x the baseline's instances/s "
         f"with a lower p99, one instance per request: {verdict(results.goal_met())})"
     )
-    print(table(title, ["server", "instances/s", "vs baseline", "p99 ms"], rows))
+    print(table(title, ["server", "instances/s", "vs baseline", "p99 ms"], rows, float_format=",.1f"))
 
 
 def as_json(results: Results, meta: Mapping[str, Any]) -> dict[str, Any]:
