@@ -25,8 +25,8 @@ $(NODE_STAMP): tools/package-lock.json
 demo: $(VENV_STAMP) ## Render the default project into build/demo and run its CT loop: pipeline, branch, report
 	$(BIN)/python scripts/demo.py
 
-test: $(VENV_STAMP) $(NODE_STAMP) ## Run the whole test suite (slow tests included)
-	$(BIN)/python -m pytest
+test: $(VENV_STAMP) $(NODE_STAMP) ## Run the whole test suite (slow tests included), two test files at a time
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: $(VENV_STAMP) ## Lint and format-check the template's own Python
 	$(BIN)/ruff check tests scripts bench
