@@ -5,11 +5,16 @@ import os
 import signal
 import socket
 import subprocess
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
+import httpx
+
 HOST = "127.0.0.1"
 STOP_TIMEOUT_S = 10.0
+START_TIMEOUT_S = 60.0
+POLL_INTERVAL_S = 0.1
 
 
 def free_port() -> int:
@@ -29,6 +34,19 @@ def stop(process: subprocess.Popen[bytes], timeout: float = STOP_TIMEOUT_S) -> N
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=timeout)
+
+
+def answers_200(process: subprocess.Popen[bytes], url: str, timeout: float = START_TIMEOUT_S) -> bool:
+    """Poll `url` until it answers 200; False once `process` exits or the time runs out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return True
+        except httpx.TransportError:
+            pass
+        time.sleep(POLL_INTERVAL_S)
+    return False
 
 
 @contextlib.contextmanager

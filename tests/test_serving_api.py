@@ -7,7 +7,6 @@ only documented status codes, content types and bodies, invalid data refused and
 import csv
 import json
 import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,11 +18,10 @@ import yaml
 
 from .conftest import FirstRun
 from .helpers import DEFAULT_PACKAGE, VENV_BIN, project_env
-from .processes import HOST, free_port, running
+from .processes import HOST, answers_200, free_port, running
 
 pytestmark = pytest.mark.slow
 
-START_TIMEOUT_S = 60.0
 # What applies to an API without authentication or resources that are created and deleted.
 CHECKS = (
     "not_a_server_error",
@@ -46,17 +44,6 @@ class Api:
     log_path: Path
 
 
-def wait_until_healthy(process: subprocess.Popen[bytes], url: str) -> bool:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                return True
-        except httpx.TransportError:
-            time.sleep(0.1)
-    return False
-
-
 @pytest.fixture(scope="module")
 def api(first_run: FirstRun, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     """The server of the reproduced default project, serving its models/model.joblib, on a free loopback port."""
@@ -71,7 +58,7 @@ def api(first_run: FirstRun, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     env = project_env(project, settings)
     with running(command, log_path, cwd=project, env=env) as process:
         url = f"http://{HOST}:{port}"
-        if not wait_until_healthy(process, url):
+        if not answers_200(process, f"{url}/health"):
             pytest.fail(f"the server did not answer /health (exit code {process.poll()}):\n{log_path.read_text()}")
         yield Api(url=url, project=project, log_path=log_path)
 

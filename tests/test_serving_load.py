@@ -9,7 +9,6 @@ import contextlib
 import csv
 import json
 import statistics
-import subprocess
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,12 +22,11 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from .conftest import FirstRun
 from .helpers import DEFAULT_PACKAGE, VENV_BIN, project_env
-from .processes import HOST, free_port, running
+from .processes import HOST, answers_200, free_port, running
 
 pytestmark = pytest.mark.slow
 
 WRK = Path("/usr/bin/wrk")
-START_TIMEOUT_S = 60.0
 CONNECTIONS = 64
 THREADS = 2
 DURATION_S = 60
@@ -161,18 +159,6 @@ end
 """
 
 
-def wait_until_ready(process: subprocess.Popen[bytes], url: str) -> bool:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            if httpx.get(f"{url}/ready", timeout=2).status_code == 200:
-                return True
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    return False
-
-
 def tree_rss(process: psutil.Process) -> int:
     """Resident memory of a process and all its descendants, in bytes."""
     total = process.memory_info().rss
@@ -230,7 +216,7 @@ def test_sustained_load_has_no_errors_and_no_leak(first_run: FirstRun, tmp_path:
     samples: list[Sample] = []
 
     with running(server_command, server_log, cwd=project, env=project_env(project, settings)) as server:
-        if not wait_until_ready(server, url):
+        if not answers_200(server, f"{url}/ready"):
             pytest.fail(f"the server did not answer /ready (exit code {server.poll()}):\n{server_log.read_text()}")
         server_process = psutil.Process(server.pid)
         idle_rss = tree_rss(server_process)
