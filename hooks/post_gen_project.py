@@ -1,6 +1,8 @@
 """Make the fresh project a working DVC repository: git, DVC, the remote, and the sample data under DVC.
 
-First the files the chosen options do not use are removed, so that nothing dead is committed.
+First the project takes the shape of its task: a task other than the tabular default lays its own files (from
+`task_overlays/<task>/`) over the tabular ones and drops those it has no use for. Then the files the other chosen
+options do not use are removed, so that nothing dead is committed.
 
 When git or DVC is not installed where cookiecutter runs, the project is still complete: the hook prints the
 commands to run by hand instead. A command that fails stops the hook, so cookiecutter removes the folder.
@@ -17,7 +19,11 @@ from pathlib import Path
 
 DVC_REMOTE_URL: str = {{ cookiecutter.dvc_remote_url | tojson }}
 RUNNER: str = {{ cookiecutter.runner | tojson }}
-SAMPLE_DATA = "data/raw/wine.csv"
+TASK: str = {{ cookiecutter.task | tojson }}
+PACKAGE: str = {{ cookiecutter.package_name | tojson }}
+TABULAR = "tabular-classification"
+SAMPLE_DATA = "data/raw/wine.csv" if TASK == TABULAR else "data/raw/reviews.csv"
+TASK_OVERLAYS = Path("task_overlays")
 # Declares the self-hosted runner labels of cloud runners for actionlint; GitHub-hosted runners need none.
 ACTIONLINT_CONFIG = Path(".github/actionlint.yaml")
 
@@ -49,6 +55,29 @@ def setup_dvc_in_process() -> None:
         raise RuntimeError(f"DVC set-up failed: {error}") from None
 
 
+def tabular_only_files(package: str) -> list[Path]:
+    """Files of the tabular task that no other task uses: its sample, feature typing and drift checks."""
+    source = Path("src", package)
+    return [
+        Path("data/raw/wine.csv"),
+        source / "model.py",
+        source / "expectations.py",
+        source / "drift.py",
+        source / "serving" / "request_log.py",
+        Path("tests/test_drift.py"),
+        Path(".github/workflows/drift.yml"),
+    ]
+
+
+def apply_task(task: str, package: str) -> None:
+    """Lay the task's own files over the tabular ones and drop what only the tabular task uses."""
+    if task != TABULAR:
+        for path in tabular_only_files(package):
+            path.unlink()
+        shutil.copytree(TASK_OVERLAYS / task, ".", dirs_exist_ok=True)
+    shutil.rmtree(TASK_OVERLAYS)
+
+
 def unused_files(runner: str) -> list[Path]:
     """The rendered files that the chosen options leave without a use."""
     return [ACTIONLINT_CONFIG] if runner == "github-hosted" else []
@@ -72,6 +101,7 @@ def as_shell(commands: Sequence[Sequence[str]]) -> str:
 def main() -> int:
     """Set up what the tools at hand allow, and say what is left to do by hand."""
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    apply_task(TASK, PACKAGE)
     for path in unused_files(RUNNER):
         path.unlink()
     git = shutil.which("git")

@@ -12,11 +12,10 @@ from pydantic import BaseModel
 
 from .config import DataParams, FeatureType
 from .errors import ProjectError
+from .tables import check_target, read_csv_table
 
 # A text column whose values are numbers in at least this share of rows is a numeric column with stray text.
 NUMERIC_WITH_TEXT_SHARE = 0.9
-# Separators a table may have been saved with instead of commas, and how to name them in a message.
-OTHER_SEPARATORS = {";": "semicolon", "\t": "tab", "|": "pipe"}
 # What the prepare stage writes into its output folder, and the later stages read.
 TRAIN_FILE = "train.csv"
 TEST_FILE = "test.csv"
@@ -45,33 +44,10 @@ class FeatureSchema(BaseModel):
 
 def read_raw_table(path: Path, data: DataParams) -> pd.DataFrame:
     """Read the user's CSV, with the label and any column declared categorical kept as text."""
-    if not path.is_file():
-        raise ProjectError(f"{path}: file not found; set data.raw in params.yaml to your CSV and `dvc add` it")
     text_columns = {data.target} | {name for name, kind in data.feature_types.items() if kind == "categorical"}
-    try:
-        frame = pd.read_csv(path, dtype=dict.fromkeys(text_columns, str))
-    except pd.errors.EmptyDataError:
-        raise ProjectError(f"{path} is empty: it needs a header row and at least one data row") from None
-    except pd.errors.ParserError as error:
-        raise ProjectError(f"{path} is not a readable CSV: {str(error).strip()}") from None
-    except UnicodeDecodeError:
-        raise ProjectError(f"{path} is not a text CSV (not UTF-8): export it as a UTF-8, comma-separated CSV") from None
-    check_delimiter(frame, path)
+    frame = read_csv_table(path, text_columns)
     check_target(frame, data.target, path)
     return frame
-
-
-def check_delimiter(frame: pd.DataFrame, path: Path) -> None:
-    """One column whose name holds a `;`, tab or `|` is a table written with another separator."""
-    if len(frame.columns) != 1:
-        return
-    header = str(frame.columns[0])
-    for separator, name in OTHER_SEPARATORS.items():
-        if separator in header:
-            raise ProjectError(
-                f"{path} reads as one column {header[:60]!r}: it looks {name}-separated; "
-                "save it as a comma-separated CSV"
-            )
 
 
 def check_numbers_with_stray_text(column: pd.Series, name: str, path: Path) -> None:
@@ -98,20 +74,6 @@ def check_missing_shares(frame: pd.DataFrame, features: list[str], limit: float,
         raise ProjectError(
             f"{path}: more than data.max_missing_share ({limit:.0%}) missing in {columns}; "
             "drop the column (data.drop) or raise the limit in params.yaml"
-        )
-
-
-def check_target(frame: pd.DataFrame, target: str, path: Path) -> None:
-    """Every row needs a label: a missing one cannot be imputed without inventing the answer."""
-    if target not in frame.columns:
-        columns = ", ".join(map(str, frame.columns))
-        raise ProjectError(
-            f"label column {target!r} is not in {path}; set data.target in params.yaml to one of: {columns}"
-        )
-    missing = int(frame[target].isna().sum())
-    if missing:
-        raise ProjectError(
-            f"label column {target!r} in {path} has {missing} missing value(s); drop or label those rows"
         )
 
 

@@ -7,61 +7,18 @@ Usage: python -m {{ cookiecutter.package_name }}.evaluate MODEL_PATH PREPARED_DI
 """
 
 import argparse
-import json
 import logging
 from pathlib import Path
 from typing import Any
 
 import joblib
-import matplotlib
-
-matplotlib.use("Agg")  # files only: no display in CI
-
-import matplotlib.pyplot as plt
 import pandas as pd
-from sklearn.metrics import ConfusionMatrixDisplay, accuracy_score, classification_report, f1_score
 
-from .atomic import atomic_file
 from .cli import run
 from .data import SCHEMA_FILE, TEST_FILE, FeatureSchema, read_split
+from .scoring import write_evaluation
 
 logger = logging.getLogger(__name__)
-
-METRICS_FILE = "metrics.json"
-PREDICTIONS_FILE = "predictions.csv"
-CONFUSION_MATRIX_FILE = "confusion_matrix.png"
-DIGITS = 4
-
-
-def compute_metrics(actual: pd.Series, predicted: pd.Series, classes: list[str]) -> dict[str, Any]:
-    """Accuracy, macro F1, and precision, recall and F1 per class, named by the class labels."""
-    report = classification_report(actual, predicted, labels=classes, output_dict=True, zero_division=0)
-    return {
-        "accuracy": round(accuracy_score(actual, predicted), DIGITS),
-        "macro_f1": round(f1_score(actual, predicted, labels=classes, average="macro", zero_division=0), DIGITS),
-        "per_class": {
-            label: {
-                "precision": round(report[label]["precision"], DIGITS),
-                "recall": round(report[label]["recall"], DIGITS),
-                "f1": round(report[label]["f1-score"], DIGITS),
-            }
-            for label in classes
-        },
-    }
-
-
-def save_confusion_matrix(actual: pd.Series, predicted: pd.Series, classes: list[str], path: Path) -> None:
-    """Counts of actual against predicted class, drawn with scikit-learn's display."""
-    size = max(4.0, 0.6 * len(classes) + 2.5)
-    figure, axes = plt.subplots(figsize=(size, size))
-    ConfusionMatrixDisplay.from_predictions(
-        actual, predicted, labels=classes, ax=axes, colorbar=False, cmap="Blues", xticks_rotation="vertical"
-    )
-    axes.set_title("Confusion matrix (test rows)")
-    figure.tight_layout()
-    with atomic_file(path) as temporary:
-        figure.savefig(temporary, dpi=100, metadata={"Software": None})
-    plt.close(figure)
 
 
 def evaluate(model_path: Path, prepared_dir: Path, metrics_dir: Path) -> dict[str, Any]:
@@ -70,13 +27,7 @@ def evaluate(model_path: Path, prepared_dir: Path, metrics_dir: Path) -> dict[st
     features, actual = read_split(prepared_dir / TEST_FILE, schema)
     model = joblib.load(model_path)
     predicted = pd.Series(model.predict(features), index=actual.index, name="predicted")
-    metrics = compute_metrics(actual, predicted, schema.classes)
-
-    with atomic_file(metrics_dir / METRICS_FILE) as temporary:
-        temporary.write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
-    with atomic_file(metrics_dir / PREDICTIONS_FILE) as temporary:
-        pd.DataFrame({"actual": actual, "predicted": predicted}).to_csv(temporary, index=False)
-    save_confusion_matrix(actual, predicted, schema.classes, metrics_dir / CONFUSION_MATRIX_FILE)
+    metrics = write_evaluation(actual, predicted, schema.classes, metrics_dir)
     logger.info("accuracy %.4f, macro F1 %.4f on %d test rows", metrics["accuracy"], metrics["macro_f1"], len(actual))
     return metrics
 

@@ -1,9 +1,12 @@
-"""File hashes as DVC computes them, so that a model file can be matched with what dvc.lock records."""
+"""Hashes of pipeline outputs as DVC computes them, so that a model can be matched with what dvc.lock records."""
 
 import hashlib
+import json
 from pathlib import Path
 
 CHUNK_BYTES = 1 << 20
+# DVC marks the hash of a folder with this suffix in dvc.lock.
+FOLDER_SUFFIX = ".dir"
 
 
 def file_md5(path: Path) -> str:
@@ -13,3 +16,21 @@ def file_md5(path: Path) -> str:
         while chunk := stream.read(CHUNK_BYTES):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def folder_md5(path: Path) -> str:
+    """The md5 DVC records for a folder: the md5 of its JSON listing of files and their md5s, plus `.dir`."""
+    listing = sorted(
+        (
+            {"md5": file_md5(file), "relpath": file.relative_to(path).as_posix()}
+            for file in path.rglob("*")
+            if file.is_file()
+        ),
+        key=lambda entry: entry["relpath"],
+    )
+    return hashlib.md5(json.dumps(listing, sort_keys=True).encode(), usedforsecurity=False).hexdigest() + FOLDER_SUFFIX
+
+
+def output_md5(path: Path) -> str:
+    """The md5 dvc.lock records for a pipeline output, a file or a folder."""
+    return folder_md5(path) if path.is_dir() else file_md5(path)

@@ -20,12 +20,12 @@ import yaml
 from .ci import write_step_outputs
 from .cli import run
 from .errors import ProjectError
-from .hashing import file_md5
+from .hashing import output_md5
 
 logger = logging.getLogger(__name__)
 
 LOCK_FILE = Path("dvc.lock")
-MODEL_PATH = Path("models/model.joblib")
+MODEL_PATH = Path("{{ "models/model" if cookiecutter.task == "text-classification" else "models/model.joblib" }}")
 METRICS_PATH = Path("metrics/metrics.json")
 
 
@@ -56,7 +56,7 @@ def release_model(lock_file: Path, output_path: Path) -> str:
     """Pull the locked model and return its md5 once the file on disk is proven to be that model."""
     expected = locked_md5(lock_file, output_path)
     pull_output(output_path)
-    actual = file_md5(output_path)
+    actual = output_md5(output_path)
     if actual != expected:
         raise ProjectError(
             f"{output_path} has md5 {actual} but {lock_file} records {expected}: "

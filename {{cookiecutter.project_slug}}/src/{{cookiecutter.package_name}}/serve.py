@@ -1,7 +1,13 @@
 """Serve the trained model over HTTP: `make serve`, or in the container.
 
+{% if cookiecutter.task == "text-classification" -%}
+Settings come from the environment: MODEL_PATH (models/model), METRICS_PATH (metrics/metrics.json),
+MAX_BATCH_SIZE (64 texts per request), PARAMS_PATH (params.yaml: its `serve.long_text` says what a text over
+the model's length gets).
+{%- else -%}
 Settings come from the environment: MODEL_PATH (models/model.joblib), METRICS_PATH (metrics/metrics.json),
 MAX_BATCH_SIZE (256 instances per request), REQUEST_LOG (unset: a CSV to append every input to, for `make drift`).
+{%- endif %}
 
 Usage: python -m {{ cookiecutter.package_name }}.serve [--host 127.0.0.1] [--port 8000]
 """

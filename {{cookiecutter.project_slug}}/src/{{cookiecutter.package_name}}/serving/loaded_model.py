@@ -5,9 +5,6 @@ categories seen in training) and its classes, so the image needs nothing from th
 and, for `/model`, the metrics of its evaluation.
 """
 
-import json
-import os
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,9 +14,8 @@ import pandas as pd
 from sklearn.pipeline import Pipeline
 
 from ..errors import ProjectError
-from ..hashing import file_md5
-
-UNKNOWN = "unknown"
+from ..hashing import output_md5
+from .provenance import git_commit, read_metrics
 
 
 @dataclass(frozen=True)
@@ -54,6 +50,10 @@ class LoadedModel:
         return [(self.classes[index], float(row[index])) for index, row in zip(best, probabilities, strict=True)]
 
 
+# Before a model is loaded: a request schema without fields (the API answers 503 anyway).
+NO_FEATURES = FeatureSpec(numeric={}, categorical={})
+
+
 def feature_spec(pipeline: Pipeline) -> FeatureSpec:
     """Columns and typical values from the fitted ColumnTransformer built by `model.build_preprocessor`."""
     numeric: dict[str, float] = {}
@@ -66,17 +66,6 @@ def feature_spec(pipeline: Pipeline) -> FeatureSpec:
             categories = transformer.named_steps["onehotencoder"].categories_
             categorical = {column: str(seen[0]) for column, seen in zip(columns, categories, strict=True)}
     return FeatureSpec(numeric=numeric, categorical=categorical)
-
-
-def git_commit() -> str:
-    """The commit the model was built from: GIT_COMMIT (set in the image), else git, else 'unknown'."""
-    if commit := os.environ.get("GIT_COMMIT"):
-        return commit
-    try:
-        result = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=False)
-    except OSError:
-        return UNKNOWN
-    return result.stdout.strip() if result.returncode == 0 else UNKNOWN
 
 
 def load_model(model_path: Path, metrics_path: Path) -> LoadedModel:
@@ -96,12 +85,11 @@ def load_model(model_path: Path, metrics_path: Path) -> LoadedModel:
             f"{model_path} is not a pipeline of this project's shape (a 'preprocess' column transformer, then a "
             f"'classifier'): {retrain}"
         ) from None
-    metrics = json.loads(metrics_path.read_text(encoding="utf-8")) if metrics_path.is_file() else {}
     return LoadedModel(
         pipeline=pipeline,
         features=features,
         classes=classes,
-        version=file_md5(model_path),
+        version=output_md5(model_path),
         commit=git_commit(),
-        metrics=metrics,
+        metrics=read_metrics(metrics_path),
     )

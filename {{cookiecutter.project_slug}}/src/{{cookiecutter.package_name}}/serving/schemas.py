@@ -1,3 +1,22 @@
+{% if cookiecutter.task == "text-classification" -%}
+"""Request and response bodies: each instance is one text, and bad input is refused by name.
+
+An instance is `{"text": "..."}`: a non-empty string. A text longer than the model reads (`train.max_length`
+tokens) is cut to that length, or refused when params.yaml says `serve.long_text: refuse`. A missing or unknown
+field, a wrong type, an empty text or batch, or one above the size limit is a 422 that names the problem.
+"""
+
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr, create_model
+
+from .loaded_model import TextSpec
+
+# Texts longer than this are refused before tokenizing: even cutting a text to its first tokens reads all of it.
+MAX_TEXT_CHARACTERS = 100_000
+
+
+{% else -%}
 """Request and response bodies, built from the model's own columns so that bad input is refused by name.
 
 Each instance is an object with one field per feature column: finite JSON numbers for numeric columns, text (or a
@@ -16,6 +35,7 @@ from .loaded_model import FeatureSpec
 LARGEST_NUMBER = 3.4e38
 
 
+{% endif -%}
 class Prediction(BaseModel):
     label: str = Field(description="the most probable class")
     score: float = Field(description="its probability, between 0 and 1")
@@ -49,6 +69,28 @@ class ModelInfo(BaseModel):
     metrics: dict[str, Any] = Field(description="the evaluation stage's metrics/metrics.json")
 
 
+{% if cookiecutter.task == "text-classification" -%}
+def instance_model(features: TextSpec) -> type[BaseModel]:
+    """`{"text": ...}`, checked for emptiness and, when long texts are refused, for its length in tokens."""
+
+    def readable(text: str) -> str:
+        if not text.strip():
+            raise ValueError("the text is empty; send the text to classify")
+        if features.long_text == "refuse" and (tokens := features.count_tokens(text)) > features.max_length:
+            raise ValueError(
+                f"the text is {tokens} tokens long and the model reads at most {features.max_length} "
+                "(serve.long_text: refuse); send a shorter text"
+            )
+        return text
+
+    text = Field(
+        max_length=MAX_TEXT_CHARACTERS, description="the text to classify", examples=[features.example()["text"]]
+    )
+    config = ConfigDict(extra="forbid", json_schema_extra={"examples": [features.example()]})
+    return create_model("Instance", __config__=config, text=(Annotated[StrictStr, AfterValidator(readable)], text))
+
+
+{% else -%}
 def instance_model(features: FeatureSpec) -> type[BaseModel]:
     """One pydantic field per column; columns are aliases, so any CSV header works as a field name."""
     fields: dict[str, Any] = {}
@@ -63,9 +105,10 @@ def instance_model(features: FeatureSpec) -> type[BaseModel]:
     return create_model("Instance", __config__=config, **fields)
 
 
-def predict_request_model(features: FeatureSpec, max_batch_size: int) -> type[BaseModel]:
+{% endif -%}
+def predict_request_model(features: {{ 'TextSpec' if cookiecutter.task == 'text-classification' else 'FeatureSpec' }}, max_batch_size: int) -> type[BaseModel]:
     """`{"instances": [...]}` with between 1 and `max_batch_size` instances."""
     instance = instance_model(features)
-    instances = Field(min_length=1, max_length=max_batch_size, description="feature records to classify")
+    instances = Field(min_length=1, max_length=max_batch_size, description="{{ 'texts' if cookiecutter.task == 'text-classification' else 'feature records' }} to classify")
     config = ConfigDict(json_schema_extra={"examples": [{"instances": [features.example()]}]})
     return create_model("PredictRequest", __config__=config, instances=(list[instance], instances))
