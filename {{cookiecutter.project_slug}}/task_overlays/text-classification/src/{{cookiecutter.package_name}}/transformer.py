@@ -6,6 +6,7 @@ GPU when one is there and on the CPU otherwise, and gives the same model twice u
 """
 
 import logging
+import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -33,6 +34,9 @@ transformers_logging.disable_progress_bar()
 
 PREDICT_BATCH_SIZE = 64
 WARMUP_SHARE = 0.1  # of the training steps, during which the learning rate rises from 0
+# The progress bar redraws often in a terminal; in a CI log every redraw is a line, so there it updates rarely.
+PROGRESS_INTERVAL_SECONDS = 0.1
+LOG_PROGRESS_INTERVAL_SECONDS = 30.0
 
 
 def pick_device() -> torch.device:
@@ -141,6 +145,7 @@ def fine_tune(
             shuffled_batches(len(texts), params.batch_size, generator),
             total=steps_per_epoch,
             desc=f"epoch {epoch}/{params.epochs}",
+            mininterval=PROGRESS_INTERVAL_SECONDS if sys.stderr.isatty() else LOG_PROGRESS_INTERVAL_SECONDS,
         )
         for rows in progress:
             inputs = classifier.encode([texts[row] for row in rows])
