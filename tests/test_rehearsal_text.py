@@ -1,0 +1,113 @@
+"""Rehearsal of the Train workflow of a text-classification project, run with act as in test_rehearsal.py.
+
+The same stand-ins replace what cannot exist here (the actions, and `cml`, which records its calls). The project
+trains its TF-IDF baseline (`train.model: baseline`), so the rehearsal needs no PyTorch start-up; the branch
+changes one of its parameters. What differs from the tabular project, and is checked here, is the model: a
+folder (`models/model/`) whose DVC hash ends in `.dir`, pushed to the remote with every file in it.
+"""
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from .act_runner import ActRun, run_act, stages_executed
+from .helpers import VENV_BIN, commit_all, dvc_repro, project_env, render, run
+from .s3_server import S3Server
+from .test_rehearsal import PNG_SIGNATURE, git, push_event, secrets, workflow_env
+
+pytestmark = pytest.mark.slow
+
+BRANCH = "unigrams"
+STEPS = ("Install CML", "Train, push the results and write the report", "Post the report", "Quality gate")
+
+
+@dataclass(frozen=True)
+class TextRehearsal:
+    project: Path
+    origin: Path
+    server: S3Server
+    branch_sha: str
+    run: ActRun
+
+
+def use_baseline(params_text: str) -> str:
+    return re.sub(r"^  model: transformer", "  model: baseline", params_text, flags=re.MULTILINE)
+
+
+@pytest.fixture(scope="module")
+def text_rehearsal(s3_server: S3Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TextRehearsal]:
+    """main trains the baseline and pushes it; a branch lowers its n-gram length and is pushed: CI trains it."""
+    root = tmp_path_factory.mktemp("text-rehearsal")
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in s3_server.credentials_env().items():
+            patch.setenv(name, value)
+        patch.setenv("AWS_ENDPOINT_URL", s3_server.endpoint_url)
+        project = render(
+            root / "work",
+            project_name="Review Triage",
+            task="text-classification",
+            dvc_remote_url=f"s3://{s3_server.bucket}/text-rehearsal",
+        )
+        params = project / "params.yaml"
+        params.write_text(use_baseline(params.read_text()))
+        dvc_repro(project)
+        commit_all(project, "First model")
+        run([VENV_BIN / "dvc", "push", "--run-cache"], cwd=project, env=project_env(project))
+        origin = root / "origin.git"
+        run(["git", "init", "--quiet", "--bare", origin], cwd=root)
+        git(project, "remote", "add", "origin", str(origin))
+        git(project, "push", "--quiet", "origin", "main")
+        main_sha = git(project, "rev-parse", "HEAD")
+        git(project, "switch", "--quiet", "--create", BRANCH)
+        params.write_text(params.read_text().replace("ngram_max: 2", "ngram_max: 1"))
+        commit_all(project, "Unigrams only")
+        git(project, "push", "--quiet", "origin", BRANCH)
+        branch_sha = git(project, "rev-parse", "HEAD")
+        act_run = run_act(
+            project,
+            "train.yml",
+            "push",
+            push_event(BRANCH, main_sha),
+            root / "act",
+            secrets=secrets(s3_server),
+            env=workflow_env(s3_server, origin) | {"GITHUB_REPOSITORY": "octo-org/review-triage"},
+        )
+        yield TextRehearsal(project, origin, s3_server, branch_sha, act_run)
+
+
+def test_train_job_retrains_the_text_model_and_posts_its_report(text_rehearsal: TextRehearsal) -> None:
+    act_run = text_rehearsal.run
+    for step in STEPS:
+        assert act_run.step_ran(step), f"{step} did not succeed:\n{act_run.output[-5000:]}"
+    assert stages_executed(act_run.output) == ["train", "evaluate"]
+    (call,) = act_run.cml_calls
+    report = call["file"]["text"]
+    assert re.search(r"^\| accuracy \| \d\.\d{4} \| \d\.\d{4} \| ([+-]\d\.\d{4}|0) \|$", report, re.MULTILINE), report
+    assert "| train.baseline.ngram_max | `2` | `1` |" in report
+    images = call["file"]["images"]
+    assert len(images) == 2, images
+    assert all(copy and Path(copy).read_bytes().startswith(PNG_SIGNATURE) for copy in images.values())
+
+
+def test_model_folder_in_the_new_dvc_lock_is_in_the_remote_file_by_file(text_rehearsal: TextRehearsal) -> None:
+    """Deploy pulls the folder dvc.lock records: its listing and every file in it must be in the remote."""
+    lock = git(text_rehearsal.origin, "show", f"{BRANCH}:dvc.lock")
+    assert git(text_rehearsal.origin, "rev-parse", f"{BRANCH}~1") == text_rehearsal.branch_sha
+    folder = re.search(r"path: models/model\n\s+hash: md5\n\s+md5: ([0-9a-f]{32})\.dir", lock)
+    assert folder, lock
+    keys = text_rehearsal.server.keys("text-rehearsal/")
+    listing_key = f"text-rehearsal/files/md5/{folder[1][:2]}/{folder[1][2:]}.dir"
+    assert listing_key in keys
+    listing_path = text_rehearsal.project / ".dvc" / "cache" / "files" / "md5" / folder[1][:2] / f"{folder[1][2:]}.dir"
+    git(text_rehearsal.project, "pull", "--quiet", "--ff-only", "origin", BRANCH)
+    run(
+        [VENV_BIN / "dvc", "fetch", "models/model"], cwd=text_rehearsal.project, env=project_env(text_rehearsal.project)
+    )
+    entries = json.loads(listing_path.read_text())
+    assert {entry["relpath"] for entry in entries} >= {"classifier.json", "baseline.joblib"}
+    for entry in entries:
+        assert f"text-rehearsal/files/md5/{entry['md5'][:2]}/{entry['md5'][2:]}" in keys, entry
