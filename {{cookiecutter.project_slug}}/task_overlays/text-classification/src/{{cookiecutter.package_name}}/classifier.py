@@ -11,12 +11,14 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 import numpy as np
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from .atomic import atomic_folder
+from .config import describe_error
 from .errors import ProjectError
 
 DESCRIPTION_FILE = "classifier.json"
+READABLE_BY_ALL = 0o644
 Kind = Literal["transformer", "baseline"]
 
 
@@ -56,6 +58,10 @@ def save_classifier(classifier: TextClassifier, folder: Path) -> None:
     description = Description(kind=classifier.kind, classes=classifier.classes, max_length=classifier.max_length)
     with atomic_folder(folder) as temporary:
         classifier.save_files(temporary)
+        # Readable by every user: safetensors writes its weights for the owner only, and the serving image runs
+        # as a user of its own.
+        for file in temporary.iterdir():
+            file.chmod(READABLE_BY_ALL)
         (temporary / DESCRIPTION_FILE).write_text(description.model_dump_json(indent=2) + "\n", encoding="utf-8")
 
 
@@ -66,6 +72,10 @@ def load_classifier(folder: Path) -> TextClassifier:
         raise ProjectError(f"no model at {folder} ({DESCRIPTION_FILE} missing): run `dvc repro` (or `dvc pull`) first")
     try:
         description = Description.model_validate(json.loads(description_file.read_text(encoding="utf-8")))
+    except ValidationError as error:  # one line, as every ProjectError: pydantic's own message takes four
+        raise ProjectError(
+            f"{describe_error(error, description_file)}; not a model description: retrain with `dvc repro`"
+        ) from None
     except ValueError as error:
         raise ProjectError(
             f"{description_file} is not a model description ({error}): retrain with `dvc repro`"
