@@ -8,9 +8,20 @@ from pathlib import Path
 
 import pytest
 from cookiecutter.exceptions import FailedHookException
+from cookiecutter.main import cookiecutter
 
 from .helpers import TEMPLATE_DIR, VENV_BIN, project_env, render, run
-from .test_options import expected_files, project_files
+from .test_options import (
+    CLOUD_RUNNER_FILES,
+    DVC_SETUP_FILES,
+    OPTIONS,
+    SAMPLE_DATA,
+    TABULAR,
+    TASK_FILES,
+    TASK_MODULES,
+    expected_files,
+    project_files,
+)
 
 BAD_ANSWERS = [
     ({"package_name": "class"}, "package_name 'class' is a Python keyword"),
@@ -128,3 +139,47 @@ def test_without_git_the_project_is_complete_and_says_what_to_run(tmp_path: Path
     run(["bash", "-c", manual_commands(result.stderr, "run in the project")], cwd=project, env=project_env(project))
     assert (project / ".git").is_dir()
     assert project_files(project) == expected_files("wine_classifier")
+
+
+def render_without_hooks(output_dir: Path, **context: str) -> Path:
+    """The template as Jinja alone renders it: the task overlays still in place, nothing removed, no git or DVC."""
+    return Path(
+        cookiecutter(
+            str(TEMPLATE_DIR), no_input=True, extra_context=context, output_dir=str(output_dir), accept_hooks=False
+        )
+    )
+
+
+@pytest.mark.parametrize("task", OPTIONS["task"])
+def test_the_task_overlay_replaces_tabular_files_and_the_overlays_go(tmp_path: Path, task: str) -> None:
+    """apply_task, compared file by file with the hook-less render of the same answers.
+
+    A task's overlay must win over the shared file of the same name (a stale tabular module would import
+    modules the task drops), the tabular-only files must go for any other task, no other file may change, and
+    `task_overlays/` must never reach a project, whatever the task.
+    """
+    context = {"project_name": "Review Sentiment", "task": task}
+    package = "review_sentiment"
+    unhooked = render_without_hooks(tmp_path / "unhooked", **context)
+    project = render(tmp_path / "hooked", **context)
+
+    overlay_dir = unhooked / "task_overlays" / task
+    overlay = {path.relative_to(overlay_dir).as_posix() for path in overlay_dir.rglob("*") if path.is_file()}
+    assert (overlay != set()) == (task != TABULAR), "only a task other than the default has an overlay"
+    tabular_only = TASK_FILES[TABULAR] | {f"src/{package}/{module}.py" for module in TASK_MODULES[TABULAR]}
+    dropped = tabular_only - overlay if task != TABULAR else set()
+    shared = {name for name in project_files(unhooked) if not name.startswith("task_overlays/")}
+    dvc_files = DVC_SETUP_FILES | {f"{SAMPLE_DATA[task]}.dvc"}
+
+    assert not (project / "task_overlays").exists()
+    assert project_files(project) == (shared - CLOUD_RUNNER_FILES - dropped) | overlay | dvc_files
+    for name in overlay:
+        assert (project / name).read_bytes() == (overlay_dir / name).read_bytes(), f"{name} is not the overlay's"
+    for name in shared - CLOUD_RUNNER_FILES - dropped - overlay:
+        assert (project / name).read_bytes() == (unhooked / name).read_bytes(), f"the hook changed {name}"
+
+    # The task's own sample is the one under DVC: ignored by git, its .dvc file staged for the first commit.
+    staged = run(["git", "diff", "--cached", "--name-only"], cwd=project).stdout.split()
+    assert f"{SAMPLE_DATA[task]}.dvc" in staged
+    assert SAMPLE_DATA[task] not in staged
+    assert run(["git", "check-ignore", "--quiet", SAMPLE_DATA[task]], cwd=project, check=False).returncode == 0

@@ -7,11 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from .helpers import TEMPLATE_DIR, VENV_BIN, project_env, render, run
 
 OPTIONS: dict[str, Any] = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text())
 REMOTE_URLS = ("s3://bucket/ct", "gs://bucket/ct", "azure://container/ct", "/srv/dvc-store")
+TABULAR, TEXT = "tabular-classification", "text-classification"
+# What every task renders; each task adds its own files below.
 TEMPLATE_FILES = {
     ".cookiecutter.json",
     ".gitignore",
@@ -25,11 +28,9 @@ TEMPLATE_FILES = {
     "requirements-serve.txt",
     "Dockerfile",
     ".dockerignore",
-    "data/raw/wine.csv",
     ".github/workflows/train.yml",
     ".github/workflows/test.yml",
     ".github/workflows/deploy.yml",
-    ".github/workflows/drift.yml",
     "monitoring/README.md",
     "monitoring/compose.yaml",
     "monitoring/prometheus.yml",
@@ -41,13 +42,19 @@ TEMPLATE_FILES = {
     "tests/test_ci.py",
     "tests/test_config.py",
     "tests/test_data.py",
-    "tests/test_drift.py",
     "tests/test_gate.py",
     "tests/test_loaded_model.py",
     "tests/test_release.py",
     "tests/test_report.py",
     "tests/test_serving.py",
     "tests/test_stages.py",
+}
+# The sample each task learns from, which the post-gen hook puts under DVC.
+SAMPLE_DATA = {TABULAR: "data/raw/wine.csv", TEXT: "data/raw/reviews.csv"}
+# Drift checks read feature columns, which only the tabular task has.
+TASK_FILES = {
+    TABULAR: {SAMPLE_DATA[TABULAR], ".github/workflows/drift.yml", "tests/test_drift.py"},
+    TEXT: {SAMPLE_DATA[TEXT]},
 }
 # Only cloud runners are self-hosted runners, whose labels actionlint must be told about.
 CLOUD_RUNNER_FILES = {".github/actionlint.yaml"}
@@ -59,16 +66,14 @@ PACKAGE_MODULES = {
     "config",
     "data",
     "diffs",
-    "drift",
     "errors",
     "evaluate",
-    "expectations",
     "gate",
     "hashing",
-    "model",
     "prepare",
     "release",
     "report",
+    "scoring",
     "serve",
     "serving/__init__",
     "serving/app",
@@ -76,11 +81,18 @@ PACKAGE_MODULES = {
     "serving/error_responses",
     "serving/loaded_model",
     "serving/monitoring",
-    "serving/request_log",
+    "serving/provenance",
     "serving/schemas",
+    "tables",
     "train",
 }
-DVC_SETUP_FILES = {".dvc/.gitignore", ".dvc/config", ".dvcignore", "data/raw/.gitignore", "data/raw/wine.csv.dvc"}
+TASK_MODULES = {
+    TABULAR: {"model", "expectations", "drift", "serving/request_log"},
+    TEXT: {"classifier", "transformer", "baseline"},
+}
+# The text task's own tests are named by whoever writes them in the overlay; every one of them must arrive.
+TASK_OVERLAYS = TEMPLATE_DIR / "{{cookiecutter.project_slug}}" / "task_overlays"
+DVC_SETUP_FILES = {".dvc/.gitignore", ".dvc/config", ".dvcignore", "data/raw/.gitignore"}
 RUNTIME_DIRS = (".git/", ".dvc/cache/", ".dvc/tmp/")
 SPOT_RUNNERS = ("aws", "gcp", "azure")
 # Braces meant to stay: `${{ ... }}` is GitHub's expression syntax in workflows, and `{{label}}` in a Grafana
@@ -88,12 +100,19 @@ SPOT_RUNNERS = ("aws", "gcp", "azure")
 KEPT_BRACES = re.compile(r"\$\{\{[^{}]*\}\}|\"legendFormat\": \"[^\"]*\"")
 
 
-def expected_files(package: str, with_dvc: bool = True, runner: str = "github-hosted") -> set[str]:
+def overlay_tests(task: str) -> set[str]:
+    """The test files a task's overlay adds or replaces; the tabular task has no overlay."""
+    folder = TASK_OVERLAYS / task / "tests"
+    return {f"tests/{path.name}" for path in folder.glob("*.py")} if task != TABULAR else set()
+
+
+def expected_files(package: str, with_dvc: bool = True, runner: str = "github-hosted", task: str = TABULAR) -> set[str]:
     """The exact file set of a project for the options that add or remove files."""
-    files = TEMPLATE_FILES | {f"src/{package}/{module}.py" for module in PACKAGE_MODULES}
+    modules = {f"src/{package}/{module}.py" for module in PACKAGE_MODULES | TASK_MODULES[task]}
+    files = TEMPLATE_FILES | TASK_FILES[task] | overlay_tests(task) | modules
     if runner != "github-hosted":
         files |= CLOUD_RUNNER_FILES
-    return files | DVC_SETUP_FILES if with_dvc else files
+    return files | DVC_SETUP_FILES | {f"{SAMPLE_DATA[task]}.dvc"} if with_dvc else files
 
 
 def project_files(project: Path) -> set[str]:
@@ -142,7 +161,7 @@ def test_matrix_covers_every_value() -> None:
 def test_every_combination_renders_completely(tmp_path: Path, context: dict[str, Any]) -> None:
     project = render(tmp_path, **context)
 
-    assert project_files(project) == expected_files("wine_classifier", runner=context["runner"])
+    assert project_files(project) == expected_files("wine_classifier", runner=context["runner"], task=context["task"])
     for name, text in text_contents(project).items():
         without_kept_braces = KEPT_BRACES.sub("", text)
         for marker in ("{{", "{%", "}}", "{#"):
@@ -154,6 +173,8 @@ def test_every_combination_renders_completely(tmp_path: Path, context: dict[str,
     requirements = (project / "requirements.txt").read_text()
     assert (f"dvc[{scheme}]==" if scheme else "\ndvc==") in requirements
     assert (project / ".python-version").read_text().strip() == context["python_version"]
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    assert params["data"]["raw"] == SAMPLE_DATA[context["task"]]
 
 
 ALTERNATIVES: dict[str, Any] = {
@@ -167,6 +188,7 @@ ALTERNATIVES: dict[str, Any] = {
     "cloud_gpu": "v100",
     "dvc_remote_url": "gs://other-bucket/dvc",
     "container_registry": "ecr",
+    "task": TEXT,
 }
 
 
@@ -211,9 +233,13 @@ def test_a_name_with_spaces_capitals_and_accents_renders(tmp_path: Path) -> None
     assert " passed" in result.stdout
 
 
-def test_generated_python_passes_its_own_lint(tmp_path: Path) -> None:
-    """The generated code is what users read first: it passes the linter and formatter it ships with."""
-    project = render(tmp_path, project_name="A Much Longer Project Name Than The Default")
+@pytest.mark.parametrize("task", OPTIONS["task"])
+def test_generated_python_passes_its_own_lint(tmp_path: Path, task: str) -> None:
+    """The generated code is what users read first: it passes the linter and formatter it ships with.
+
+    Each task's render is linted: the shared modules' task conditions and the overlay's files differ by task.
+    """
+    project = render(tmp_path, project_name="A Much Longer Project Name Than The Default", task=task)
     for command in (["check", "--no-cache", "."], ["format", "--check", "--no-cache", "."]):
         result = run([VENV_BIN / "ruff", *command], cwd=project, check=False)
         assert result.returncode == 0, result.stdout

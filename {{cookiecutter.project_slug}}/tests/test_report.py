@@ -6,11 +6,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from {{ cookiecutter.package_name }}.diffs import MetricRow, metric_rows
 from {{ cookiecutter.package_name }}.report import verdict, write_report
 
 PARAMS = Path(__file__).parents[1] / "params.yaml"
+TEST_SIZE = yaml.safe_load(PARAMS.read_text(encoding="utf-8"))["prepare"]["test_size"]  # each task has its own
 
 
 def git(*args: str, cwd: Path) -> None:
@@ -30,7 +32,7 @@ def repo_with_two_metric_sets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "base", cwd=tmp_path)
     (tmp_path / "scores.json").write_text(json.dumps({"accuracy": 0.9, "macro_f1": 0.7}))
     params = (tmp_path / "params.yaml").read_text()
-    (tmp_path / "params.yaml").write_text(params.replace("test_size: 0.25", "test_size: 0.3"))
+    (tmp_path / "params.yaml").write_text(params.replace(f"test_size: {TEST_SIZE}", "test_size: 0.3"))
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -41,7 +43,7 @@ def test_report_shows_both_values_params_and_verdict(repo_with_two_metric_sets: 
     assert Path("report.md").read_text() == text
     assert "| accuracy | 0.8000 | 0.9000 | +0.1000 |" in text
     assert "| macro_f1 | 0.7500 | 0.7000 | -0.0500 |" in text
-    assert "| prepare.test_size | `0.25` | `0.3` |" in text
+    assert f"| prepare.test_size | `{TEST_SIZE}` | `0.3` |" in text
     assert "**Verdict: worse.**" in text
     assert "_main: not available_" in text
     # params.yaml's gate: macro_f1 at least 0.8 (0.7 fails), a drop of at most 0.05 (exactly 0.05 passes)
