@@ -219,8 +219,9 @@ def test_interrupted_push_fails_clearly_and_leaves_the_cache_intact(interrupted_
         path = cache_object(pushed.project, md5)
         assert path.is_file(), md5
         assert md5_of(path) == md5.removesuffix(".dir"), md5
-    # The push was cut off part way: some objects had arrived, most had not.
-    assert KILL_AFTER_OBJECTS <= len(pushed.keys_before_kill) < len(needed) // 2
+    # The push was cut off part way: some objects had arrived, others had not (how many depends on the machine's
+    # speed between two polls of the server).
+    assert KILL_AFTER_OBJECTS <= len(pushed.keys_before_kill) < len(needed)
 
 
 def test_push_after_restart_completes_and_a_fresh_clone_gets_every_byte(
