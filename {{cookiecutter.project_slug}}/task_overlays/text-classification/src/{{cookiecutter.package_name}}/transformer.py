@@ -23,6 +23,7 @@ from transformers import (
 )
 from transformers.utils import logging as transformers_logging
 
+from .classifier import predict_labels
 from .config import TrainParams
 from .errors import ProjectError
 
@@ -113,8 +114,7 @@ def shuffled_batches(count: int, batch_size: int, generator: torch.Generator) ->
 
 
 def accuracy(classifier: TransformerClassifier, texts: list[str], labels: list[str]) -> float:
-    probabilities = classifier.predict_proba(texts)
-    predicted = [classifier.classes[index] for index in probabilities.argmax(axis=1)]
+    predicted = predict_labels(classifier, texts)
     return float(np.mean([guess == label for guess, label in zip(predicted, labels, strict=True)]))
 
 
