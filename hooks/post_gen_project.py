@@ -31,6 +31,8 @@ GIT_SETUP: list[list[str]] = [["git", "init", "--quiet", "--initial-branch=main"
 DVC_SETUP: list[list[str]] = [
     ["dvc", "init", "--quiet"],
     ["dvc", "config", "core.autostage", "true"],
+    # No usage reports: each would fork a second DVC process at exit (0.4 s a command, and CPU the stages need).
+    ["dvc", "config", "core.analytics", "false"],
     ["dvc", "remote", "add", "--default", "storage", DVC_REMOTE_URL],
     ["dvc", "add", "--quiet", SAMPLE_DATA],
 ]
@@ -47,6 +49,7 @@ def setup_dvc_in_process() -> None:
     try:
         with Repo.init() as repo, repo.config.edit() as config:
             config["core"]["autostage"] = True
+            config["core"]["analytics"] = False
             config["core"]["remote"] = "storage"
             config["remote"]["storage"] = {"url": DVC_REMOTE_URL}
         with Repo(".") as repo:
