@@ -99,8 +99,8 @@ def dvc_analytics_enabled(project: Path) -> bool:
     """DVC's own decision in the project, without the DVC_NO_ANALYTICS that this suite sets for every test."""
     env = project_env(project)
     env.pop("DVC_NO_ANALYTICS", None)
-    decision = run([VENV_BIN / "python", "-c", "from dvc import analytics; print(analytics.is_enabled())"], project, env)
-    return decision.stdout.strip() == "True"
+    check = "from dvc import analytics; print(analytics.is_enabled())"
+    return run([VENV_BIN / "python", "-c", check], project, env).stdout.strip() == "True"
 
 
 def test_dvc_analytics_are_off_in_the_committed_config(tmp_path: Path) -> None:
