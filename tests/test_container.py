@@ -90,6 +90,24 @@ def build(
     return podman.run(*command, check=check, timeout=BUILD_TIMEOUT_S)
 
 
+def build_locked_image(
+    builder: Builder, project: Path, name: str, model_path: str, extra_options: Sequence[str] = ()
+) -> BuiltImage:
+    """Build the committed project as the deploy workflow does: the model md5 dvc.lock records, HEAD's commit."""
+    revision = run(["git", "rev-parse", "HEAD"], cwd=project).stdout.strip()
+    model_md5 = locked_md5(project, model_path)
+    build_args = [
+        f"BASE_IMAGE={builder.base_image()}",
+        f"MODEL_MD5={model_md5}",
+        f"REVISION={revision}",
+        f"SOURCE={SOURCE}",
+    ]
+    started = time.monotonic()
+    build(builder.podman, project, name, build_args, extra_options=extra_options)
+    print(f"\n[container] {name} built in {time.monotonic() - started:.0f} s")
+    return BuiltImage(builder.podman, project, name, model_md5, revision, build_args)
+
+
 @pytest.fixture(scope="session")
 def builder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Builder]:
     """The Debian base, started once per session; everything built on it is removed at the end."""
@@ -115,14 +133,7 @@ def image(builder: Builder, tmp_path_factory: pytest.TempPathFactory) -> BuiltIm
         project = render(scratch / "render", python_version="3.11", dvc_remote_url=str(scratch / "remote"))
         dvc_repro(project)
         commit_all(project, "First model")
-    revision = run(["git", "rev-parse", "HEAD"], cwd=project).stdout.strip()
-    model_md5 = locked_md5(project, MODEL)
-    base = builder.base_image()
-    build_args = [f"BASE_IMAGE={base}", f"MODEL_MD5={model_md5}", f"REVISION={revision}", f"SOURCE={SOURCE}"]
-    started = time.monotonic()
-    build(builder.podman, project, name, build_args)
-    print(f"\n[container] image built in {time.monotonic() - started:.0f} s")
-    return BuiltImage(builder.podman, project, name, model_md5, revision, build_args)
+    return build_locked_image(builder, project, name, MODEL)
 
 
 def test_rendered_dockerfile_passes_hadolint(tmp_path: Path) -> None:
@@ -292,14 +303,7 @@ def text_image(builder: Builder, tmp_path_factory: pytest.TempPathFactory) -> Bu
         params.write_text(text.replace("epochs: 3", "epochs: 1"), encoding="utf-8")
         dvc_repro(project)
         commit_all(project, "First model")
-    revision = run(["git", "rev-parse", "HEAD"], cwd=project).stdout.strip()
-    model_md5 = locked_md5(project, TEXT_MODEL)
-    base = builder.base_image()
-    build_args = [f"BASE_IMAGE={base}", f"MODEL_MD5={model_md5}", f"REVISION={revision}", f"SOURCE={SOURCE}"]
-    started = time.monotonic()
-    build(builder.podman, project, name, build_args, extra_options=local_wheel_options(scratch))
-    print(f"\n[container] text image built in {time.monotonic() - started:.0f} s")
-    return BuiltImage(builder.podman, project, name, model_md5, revision, build_args)
+    return build_locked_image(builder, project, name, TEXT_MODEL, extra_options=local_wheel_options(scratch))
 
 
 @pytest.mark.slow

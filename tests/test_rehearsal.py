@@ -95,31 +95,54 @@ def run_train_on_push(project: Path, origin: Path, server: S3Server, before: str
     )
 
 
+def use_s3_server(patch: pytest.MonkeyPatch, server: S3Server) -> None:
+    """Point this process's DVC commands at the S3 server, as a user's AWS credentials and endpoint would."""
+    for name, value in server.credentials_env().items():
+        patch.setenv(name, value)
+    patch.setenv("AWS_ENDPOINT_URL", server.endpoint_url)
+
+
+@dataclass(frozen=True)
+class Published:
+    """Where a project's history went: its bare "origin" and the two commits pushed there."""
+
+    origin: Path
+    main_sha: str
+    branch_sha: str
+
+
+def publish_with_branch(
+    project: Path, root: Path, branch: str, params_edit: tuple[str, str], message: str
+) -> Published:
+    """Train main and push it (git and DVC, with the run-cache), then push a branch whose commit edits params.yaml."""
+    dvc_repro(project)
+    commit_all(project, "First model")
+    run([VENV_BIN / "dvc", "push", "--run-cache"], cwd=project, env=project_env(project))
+    origin = root / "origin.git"
+    run(["git", "init", "--quiet", "--bare", origin], cwd=root)
+    git(project, "remote", "add", "origin", str(origin))
+    git(project, "push", "--quiet", "origin", "main")
+    main_sha = git(project, "rev-parse", "HEAD")
+    git(project, "switch", "--quiet", "--create", branch)
+    params = project / "params.yaml"
+    old, new = params_edit
+    assert old in params.read_text(), f"params.yaml has no {old!r} to change"
+    params.write_text(params.read_text().replace(old, new))
+    commit_all(project, message)
+    git(project, "push", "--quiet", "origin", branch)
+    return Published(origin, main_sha, git(project, "rev-parse", "HEAD"))
+
+
 @pytest.fixture(scope="module")
 def rehearsal(s3_server: S3Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rehearsal]:
     """main trained and pushed (git and DVC), then a branch that only changes a parameter, pushed: CI trains it."""
     root = tmp_path_factory.mktemp("rehearsal")
     with pytest.MonkeyPatch.context() as patch:
-        for name, value in s3_server.credentials_env().items():
-            patch.setenv(name, value)
-        patch.setenv("AWS_ENDPOINT_URL", s3_server.endpoint_url)
+        use_s3_server(patch, s3_server)
         project = render(root / "work", dvc_remote_url=f"s3://{s3_server.bucket}/rehearsal")
-        dvc_repro(project)
-        commit_all(project, "First model")
-        run([VENV_BIN / "dvc", "push", "--run-cache"], cwd=project, env=project_env(project))
-        origin = root / "origin.git"
-        run(["git", "init", "--quiet", "--bare", origin], cwd=root)
-        git(project, "remote", "add", "origin", str(origin))
-        git(project, "push", "--quiet", "origin", "main")
-        main_sha = git(project, "rev-parse", "HEAD")
-        git(project, "switch", "--quiet", "--create", BRANCH)
-        params = project / "params.yaml"
-        params.write_text(params.read_text().replace("max_depth: 3", "max_depth: 1"))
-        commit_all(project, "Shallower trees")
-        git(project, "push", "--quiet", "origin", BRANCH)
-        branch_sha = git(project, "rev-parse", "HEAD")
-        first_run = run_train_on_push(project, origin, s3_server, main_sha, root / "act-first")
-        yield Rehearsal(project, origin, s3_server, main_sha, branch_sha, first_run, root)
+        published = publish_with_branch(project, root, BRANCH, ("max_depth: 3", "max_depth: 1"), "Shallower trees")
+        first_run = run_train_on_push(project, published.origin, s3_server, published.main_sha, root / "act-first")
+        yield Rehearsal(project, published.origin, s3_server, published.main_sha, published.branch_sha, first_run, root)
 
 
 def assert_reported_then_gated(run_: ActRun) -> None:

@@ -15,9 +15,17 @@ from pathlib import Path
 import pytest
 
 from .act_runner import ActRun, run_act, stages_executed
-from .helpers import VENV_BIN, commit_all, dvc_repro, project_env, render, run
+from .helpers import VENV_BIN, project_env, render, run
 from .s3_server import S3Server
-from .test_rehearsal import PNG_SIGNATURE, git, push_event, secrets, workflow_env
+from .test_rehearsal import (
+    PNG_SIGNATURE,
+    git,
+    publish_with_branch,
+    push_event,
+    secrets,
+    use_s3_server,
+    workflow_env,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -43,9 +51,7 @@ def text_rehearsal(s3_server: S3Server, tmp_path_factory: pytest.TempPathFactory
     """main trains the baseline and pushes it; a branch lowers its n-gram length and is pushed: CI trains it."""
     root = tmp_path_factory.mktemp("text-rehearsal")
     with pytest.MonkeyPatch.context() as patch:
-        for name, value in s3_server.credentials_env().items():
-            patch.setenv(name, value)
-        patch.setenv("AWS_ENDPOINT_URL", s3_server.endpoint_url)
+        use_s3_server(patch, s3_server)
         project = render(
             root / "work",
             project_name="Review Triage",
@@ -54,29 +60,17 @@ def text_rehearsal(s3_server: S3Server, tmp_path_factory: pytest.TempPathFactory
         )
         params = project / "params.yaml"
         params.write_text(use_baseline(params.read_text()))
-        dvc_repro(project)
-        commit_all(project, "First model")
-        run([VENV_BIN / "dvc", "push", "--run-cache"], cwd=project, env=project_env(project))
-        origin = root / "origin.git"
-        run(["git", "init", "--quiet", "--bare", origin], cwd=root)
-        git(project, "remote", "add", "origin", str(origin))
-        git(project, "push", "--quiet", "origin", "main")
-        main_sha = git(project, "rev-parse", "HEAD")
-        git(project, "switch", "--quiet", "--create", BRANCH)
-        params.write_text(params.read_text().replace("ngram_max: 2", "ngram_max: 1"))
-        commit_all(project, "Unigrams only")
-        git(project, "push", "--quiet", "origin", BRANCH)
-        branch_sha = git(project, "rev-parse", "HEAD")
+        published = publish_with_branch(project, root, BRANCH, ("ngram_max: 2", "ngram_max: 1"), "Unigrams only")
         act_run = run_act(
             project,
             "train.yml",
             "push",
-            push_event(BRANCH, main_sha),
+            push_event(BRANCH, published.main_sha),
             root / "act",
             secrets=secrets(s3_server),
-            env=workflow_env(s3_server, origin) | {"GITHUB_REPOSITORY": "octo-org/review-triage"},
+            env=workflow_env(s3_server, published.origin) | {"GITHUB_REPOSITORY": "octo-org/review-triage"},
         )
-        yield TextRehearsal(project, origin, s3_server, branch_sha, act_run)
+        yield TextRehearsal(project, published.origin, s3_server, published.branch_sha, act_run)
 
 
 def test_train_job_retrains_the_text_model_and_posts_its_report(text_rehearsal: TextRehearsal) -> None:
