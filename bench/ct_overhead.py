@@ -17,7 +17,8 @@ warm-clone    after `dvc push --run-cache` to a local-folder remote, `git clone`
               clone, against the cold `dvc repro` of the first-report section; lists the stages that ran.
 breakdown     where the time goes: interpreter start-up and imports, import self-time by package
               (`-X importtime`), interpreter teardown (and what `gc.freeze()` before exit leaves of it), DVC's
-              fixed costs and analytics, the report's DVC API calls, and the render hook's DVC commands.
+              fixed costs (and what its usage reports and pure-Python YAML would add), the report's DVC API
+              calls, and the render hook's DVC commands.
 
 The machine may be shared: wall-clock figures come with the CPU time of the processes we wait for, and the load
 average is printed, so that a noisy run can be recognised.
@@ -38,7 +39,8 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from itertools import pairwise
 from pathlib import Path
@@ -712,22 +714,44 @@ def teardown_costs(
     return results
 
 
+# `dvc ARGS` as it runs without the project's ruamel.yaml.clib pin: ruamel.yaml falls back to pure Python.
+PURE_YAML_DVC = "import sys; sys.modules['_ruamel_yaml'] = None; from dvc.cli import main; sys.exit(main(sys.argv[1:]))"
+
+
+@contextmanager
+def usage_reports_on(project: Path) -> Iterator[None]:
+    """DVC's default, which the project's committed config turns off: the git-ignored local config wins."""
+    local = project / ".dvc" / "config.local"
+    saved = local.read_text(encoding="utf-8") if local.exists() else None
+    local.write_text("[core]\n    analytics = true\n", encoding="utf-8")
+    try:
+        yield
+    finally:
+        if saved is None:
+            local.unlink()
+        else:
+            local.write_text(saved, encoding="utf-8")
+
+
 def dvc_fixed_costs(project: Path, runs: int, extra_env: Mapping[str, str]) -> dict[str, float]:
-    """DVC's cost when there is nothing to do, and what its analytics add to each command."""
+    """DVC's cost when there is nothing to do, and what the project's DVC settings save on each command."""
     env = project_env(project, {**OFFLINE_ANALYTICS, **extra_env})
-    quiet_env = {**env, "DVC_NO_ANALYTICS": "1"}
     samples: dict[str, list[float]] = defaultdict(list)
     report_file = project.parent / "analytics-report.json"
     for _ in range(runs):
         samples["dvc --version"].append(run_timed([VENV_BIN / "dvc", "--version"], project, env).wall)
         samples["no-op dvc repro"].append(run_timed([VENV_BIN / "dvc", "repro"], project, env).wall)
-        samples["no-op dvc repro, DVC_NO_ANALYTICS=1"].append(
-            run_timed([VENV_BIN / "dvc", "repro"], project, quiet_env).wall
+        with usage_reports_on(project):
+            samples["no-op dvc repro, usage reports on (DVC's default)"].append(
+                run_timed([VENV_BIN / "dvc", "repro"], project, env).wall
+            )
+        samples["no-op dvc repro, pure-Python YAML (no ruamel.yaml.clib)"].append(
+            run_timed([VENV_BIN / "python", "-c", PURE_YAML_DVC, "repro"], project, env).wall
         )
         samples["no-op dvc status"].append(run_timed([VENV_BIN / "dvc", "status"], project, env).wall)
         report_file.write_text("{}", encoding="utf-8")
         daemon = run_timed([VENV_BIN / "dvc", "daemon", "analytics", report_file], project, env)
-        samples["analytics daemon, CPU s (runs after every dvc command)"].append(daemon.cpu)
+        samples["usage-report process, CPU s (after every command when on)"].append(daemon.cpu)
     return {name: median(values) for name, values in samples.items()}
 
 
