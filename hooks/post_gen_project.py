@@ -31,7 +31,7 @@ GIT_SETUP: list[list[str]] = [["git", "init", "--quiet", "--initial-branch=main"
 DVC_SETUP: list[list[str]] = [
     ["dvc", "init", "--quiet"],
     ["dvc", "config", "core.autostage", "true"],
-    # No usage reports: each would fork a second DVC process at exit (0.4 s a command, and CPU the stages need).
+    # No usage reports: each command would fork a second DVC process at exit, about 1.3 s of CPU the stages need.
     ["dvc", "config", "core.analytics", "false"],
     ["dvc", "remote", "add", "--default", "storage", DVC_REMOTE_URL],
     ["dvc", "add", "--quiet", SAMPLE_DATA],

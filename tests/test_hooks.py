@@ -104,7 +104,7 @@ def dvc_analytics_enabled(project: Path) -> bool:
 
 
 def test_dvc_analytics_are_off_in_the_committed_config(tmp_path: Path) -> None:
-    """Otherwise every DVC command forks a reporting process at exit: 0.4 s, and a CPU that CI's stages need."""
+    """Otherwise every DVC command forks a reporting process at exit, about 1.3 s of CPU that CI's stages need."""
     project = render(tmp_path)
     assert not dvc_analytics_enabled(project)
     staged = run(["git", "diff", "--cached", "--name-only"], cwd=project).stdout.split()
