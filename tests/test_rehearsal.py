@@ -126,8 +126,9 @@ def publish_with_branch(
     git(project, "switch", "--quiet", "--create", branch)
     params = project / "params.yaml"
     old, new = params_edit
-    assert old in params.read_text(), f"params.yaml has no {old!r} to change"
-    params.write_text(params.read_text().replace(old, new))
+    text = params.read_text()
+    assert old in text, f"params.yaml has no {old!r} to change"
+    params.write_text(text.replace(old, new))
     commit_all(project, message)
     git(project, "push", "--quiet", "origin", branch)
     return Published(origin, main_sha, git(project, "rev-parse", "HEAD"))
