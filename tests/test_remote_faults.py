@@ -3,14 +3,17 @@
 A remote that goes away mid-upload (a crash, a network cut, a restarted MinIO) is the usual way a push fails in
 practice. What a user needs then is a clear error rather than a traceback, a local cache they can push again
 from, and a remote that a retried push completes, with no truncated object that DVC would take for a good one
-and never send again. These tests kill a SeaweedFS server of their own (not the session one) with SIGKILL once
-part of a push has arrived, then start a new server on the same data folder, push again, and pull everything
-into a fresh clone.
+and never send again. These tests kill a SeaweedFS server of their own (not the session one) with SIGKILL part
+way through a push, then start a new server on the same data folder, push again, and pull everything into a
+fresh clone.
 
-The default project is pushed with a generated data folder of a few hundred random files beside it, so that the
-push takes several seconds against a local server and can be cut off part way through. That push alone runs
-with AWS_MAX_ATTEMPTS=1: with botocore's default retries DVC still fails the same way, with the same messages,
-but only after minutes of retrying each object left to send.
+"Part way" is made, not timed: DVC pushes through a relay (gated_relay.py) that lets a fixed number of object
+uploads through and holds the next ones unanswered, so the server is killed while the push is still waiting on
+it, with exactly that many objects on the remote. The relay then drops every connection and stops listening, as
+the dead server would. The default project is pushed with a generated data folder of a few hundred small random
+files beside it, so most objects are still to send. That push alone runs with AWS_MAX_ATTEMPTS=1: with botocore's
+default retries DVC still fails the same way, with the same messages, but only after minutes of retrying each
+object left to send.
 """
 
 import hashlib
@@ -20,10 +23,9 @@ import random
 import re
 import signal
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import psutil
@@ -31,6 +33,7 @@ import pytest
 import yaml
 
 from .conftest import set_tool_identity
+from .gated_relay import gated_relay
 from .helpers import VENV_BIN, commit_all, render, run, stages_run
 from .s3_server import START_ATTEMPTS, S3Server, launched, log_tail, wait_until_ready
 from .test_remote import STAGES, dvc, files, fresh_clone, pipeline_files, point_at_server
@@ -44,12 +47,11 @@ ACCESS_KEY_ID = "faults-access-key"
 SECRET_ACCESS_KEY = "faults-secret-key"
 BULK = "data/bulk"
 BULK_FILES = 240
-BULK_FILE_BYTES = 256 * 1024  # 60 MB in all: a push of several seconds
-KILL_AFTER_OBJECTS = 15  # so a few objects are on the remote, and most are not
+BULK_FILE_BYTES = 16 * 1024
+OBJECTS_BEFORE_THE_CUT = 15  # so a few objects are on the remote, and most are not
 # botocore's default (5 attempts, random exponential backoff) spends up to 15 s on each object left to send once
 # the server is gone, and DVC tries every one: over three minutes here. One attempt makes it give up in seconds.
 FAIL_FAST = {"AWS_MAX_ATTEMPTS": "1"}
-POLL_INTERVAL_S = 0.05
 PUSH_TIMEOUT_S = 60.0
 TRACEBACK = "Traceback (most recent call last)"
 LAST_ERROR = re.compile(
@@ -158,8 +160,11 @@ def interrupted_push(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Inter
 
         server_dir = root / "s3-server"
         push_log = root / "interrupted-push.log"
-        with serving(server_dir) as (process, server):
-            env = point_at_server(project, server)
+        with (
+            serving(server_dir) as (process, server),
+            gated_relay(server.endpoint_url, "PUT", f"/{BUCKET}/{OBJECTS_PREFIX}", OBJECTS_BEFORE_THE_CUT) as relay,
+        ):
+            env = point_at_server(project, replace(server, endpoint_url=relay.url))
             with push_log.open("wb") as output:
                 push = subprocess.Popen(
                     [str(VENV_BIN / "dvc"), "push", "--run-cache"],
@@ -171,14 +176,11 @@ def interrupted_push(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Inter
                     start_new_session=True,
                 )
             try:
-                keys: set[str] = set()
-                deadline = time.monotonic() + PUSH_TIMEOUT_S
-                while push.poll() is None and len(keys) < KILL_AFTER_OBJECTS and time.monotonic() < deadline:
-                    time.sleep(POLL_INTERVAL_S)
-                    keys = remote_object_keys(server)
-                assert push.poll() is None, f"the push ended before the server was stopped:\n{push_log.read_text()}"
-                assert len(keys) >= KILL_AFTER_OBJECTS, f"only {len(keys)} objects arrived in {PUSH_TIMEOUT_S} s"
+                holding = relay.wait_until_holding(PUSH_TIMEOUT_S)
+                assert holding, f"the push never sent object {OBJECTS_BEFORE_THE_CUT + 1}:\n{push_log.read_text()}"
+                keys = remote_object_keys(server)
                 crash(process)
+                relay.cut()
                 returncode = push.wait(timeout=PUSH_TIMEOUT_S)
             finally:
                 if push.poll() is None:
@@ -187,7 +189,7 @@ def interrupted_push(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Inter
         yield InterruptedPush(
             project=project,
             server_dir=server_dir,
-            endpoint_url=server.endpoint_url,
+            endpoint_url=relay.url,
             returncode=returncode,
             log=push_log.read_text(),
             cache_before=cache_before,
@@ -219,9 +221,8 @@ def test_interrupted_push_fails_clearly_and_leaves_the_cache_intact(interrupted_
         path = cache_object(pushed.project, md5)
         assert path.is_file(), md5
         assert md5_of(path) == md5.removesuffix(".dir"), md5
-    # The push was cut off part way: some objects had arrived, others had not (how many depends on the machine's
-    # speed between two polls of the server).
-    assert KILL_AFTER_OBJECTS <= len(pushed.keys_before_kill) < len(needed)
+    # The push was cut off part way: the objects the relay let through had arrived, and no other.
+    assert len(pushed.keys_before_kill) == OBJECTS_BEFORE_THE_CUT
 
 
 def test_push_after_restart_completes_and_a_fresh_clone_gets_every_byte(
