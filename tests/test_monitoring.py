@@ -42,7 +42,7 @@ REQUIRED_METRICS = {
     "http_requests_total",
 }
 PROMQL_KEYWORDS = {"and", "or", "unless", "bool", "offset", "group_left", "group_right", "inf", "nan"}
-WAIT_SECONDS = 30
+WAIT_SECONDS = 120  # an upper bound for a hang: each wait returns as soon as its condition holds
 
 # The model's metrics (from the project's own monitoring module) and the instrumentator's, after one request.
 EXPOSITION_SCRIPT = """
