@@ -26,6 +26,11 @@ CLOUD_REMOTE_SCHEMES = ("s3", "gs", "azure")
 CLOUD_VALUE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
 SPOT_RUNNERS = ("aws", "gcp", "azure")
 NO_GPU = "nogpu"
+# What CML's Kubernetes machines accept as a type (terraform-provider-iterative, iterative/kubernetes/provider.go,
+# getInstanceType): a named size, or CORES-MEMORY in MB with an optional +GPU_MODEL*COUNT. A cloud_gpu answer is
+# appended to the type as "+GPU", which only the named sizes take.
+KUBERNETES_SIZES = ("s", "m", "l", "xl")
+KUBERNETES_CUSTOM_TYPE = re.compile(r"[0-9]+-[0-9]+(\+[A-Za-z0-9._-]+\*[1-9][0-9]*)?")
 
 
 def check_project_slug(slug: str) -> str | None:
@@ -67,9 +72,33 @@ def check_dvc_remote_url(url: str) -> str | None:
     return None
 
 
+def check_kubernetes_machine_type(machine_type: str, gpu: str) -> str | None:
+    """A type the Kubernetes machine refuses would fail only once CI launches it: refuse it here instead."""
+    if machine_type in KUBERNETES_SIZES:
+        return None
+    if not KUBERNETES_CUSTOM_TYPE.fullmatch(machine_type):
+        return (
+            f"cloud_machine_type {machine_type!r} is not a Kubernetes machine type: "
+            "use s, m, l or xl, or CORES-MEMORY_MB such as 4-16000 (with a GPU: 4-16000+nvidia-tesla-t4*1)"
+        )
+    if gpu != NO_GPU:
+        return (
+            f"cloud_gpu {gpu!r} cannot be added to the custom type {machine_type!r}: "
+            f"answer '{NO_GPU}' and give the GPU in the type, such as {machine_type.split('+')[0]}+{gpu}*1"
+        )
+    return None
+
+
 def check_cloud_settings(runner: str, region: str, machine_type: str, spot: bool, gpu: str) -> str | None:
     """Cloud settings go into `cml runner launch` flags: plain words, and only where they mean something."""
-    for option, value in (("cloud_region", region), ("cloud_machine_type", machine_type), ("cloud_gpu", gpu)):
+    if runner == "kubernetes":
+        problem = check_kubernetes_machine_type(machine_type, gpu)
+        if problem:
+            return problem
+    plain_words = [("cloud_region", region), ("cloud_gpu", gpu)]
+    if runner != "kubernetes":
+        plain_words.append(("cloud_machine_type", machine_type))
+    for option, value in plain_words:
         if not CLOUD_VALUE_PATTERN.fullmatch(value):
             allowed = "letters, digits, '.', '_', '+' or '-'"
             return f"{option} {value!r} must be one word of {allowed}, such as 'us-east' or 'm'"

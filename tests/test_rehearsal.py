@@ -151,7 +151,7 @@ def assert_reported_then_gated(run_: ActRun) -> None:
     for step in STEPS_BEFORE_THE_GATE:
         assert run_.step_ran(step), f"{step} did not succeed:\n{run_.output[-5000:]}"
     assert run_.step_failed("Quality gate"), run_.output[-5000:]
-    assert GATE_FAILURE in run_.output, run_.output[-5000:]
+    assert GATE_FAILURE in run_.step_log, run_.step_log[-5000:]
     assert run_.returncode != 0
 
 
@@ -170,6 +170,9 @@ def test_report_is_posted_as_one_updatable_comment(rehearsal: Rehearsal) -> None
     assert flags["target"] == "auto"  # a push to a branch: its pull request when there is one
     assert flags["watermark-title"] == "Model report"
     assert call["args"][-1] == "report.md" == call["file"]["name"]
+    # Nothing leaves for CML's image host, and CML sends no usage report.
+    assert flags["publish"] == "false"
+    assert call["reports_usage"] is False
 
 
 def test_report_has_the_metrics_diff_params_diff_and_confusion_matrices(rehearsal: Rehearsal) -> None:
@@ -181,11 +184,25 @@ def test_report_has_the_metrics_diff_params_diff_and_confusion_matrices(rehearsa
     assert "| train.max_depth | `3` | `1` |" in text
     assert re.search(r"\*\*Verdict: (better|worse|unchanged)\.\*\*", text)
     assert "| macro_f1 falls by at most 0.05 | -0.0641 | **fail** |" in text
-    images = report["images"]
-    assert len(images) == 2, images  # this change's matrix and main's
-    for link, copy in images.items():
-        assert copy is not None, f"the report links to {link}, which did not exist when CML was called"
-        assert Path(copy).read_bytes().startswith(PNG_SIGNATURE)
+    rows = assert_confusion_counts_and_pictures(rehearsal.first_run, text, REPOSITORY)
+    assert any("→" in cells for cells in rows.values()), "the branch's worse model changes some counts against main"
+
+
+def assert_confusion_counts_and_pictures(run_: ActRun, text: str, repository: str) -> dict[str, str]:
+    """Both models' confusion counts read in the comment itself; the pictures are in the run's artifact, linked."""
+    assert "![" not in text, "a picture in the comment would need an image host"
+    header = re.search(r"^\| actual ╲ predicted \|(.+)\|$", text, re.MULTILINE)
+    assert header, text
+    classes = [name.strip() for name in header[1].split("|")]
+    rows = dict(re.findall(r"^\| \*\*(.+?)\*\* \|(.+)\|$", text, re.MULTILINE))
+    assert list(rows) == classes
+    run_page = f"https://github.com/{repository}/actions/runs/"
+    assert f"The pictures are in the `model-report` artifact of [this run]({run_page}" in text
+    artifact = run_.artifacts / "model-report"
+    for picture in ("metrics/confusion_matrix.png", "report_assets/base_confusion_matrix.png"):
+        assert (artifact / picture).read_bytes().startswith(PNG_SIGNATURE), picture
+    assert (artifact / "report.md").read_text() == text
+    return rows
 
 
 def test_new_dvc_lock_is_committed_back_to_the_branch_without_triggering_ci(rehearsal: Rehearsal) -> None:
@@ -195,6 +212,24 @@ def test_new_dvc_lock_is_committed_back_to_the_branch_without_triggering_ci(rehe
     changed = git(rehearsal.origin, "diff", "--name-only", rehearsal.branch_sha, origin_head)
     assert changed.splitlines() == ["dvc.lock"]
     assert rehearsal.first_run.step_ran("Push the updated dvc.lock to the branch")
+
+
+def test_a_branch_that_moved_during_training_keeps_its_newer_commits(rehearsal: Rehearsal, tmp_path: Path) -> None:
+    """A run of the branch's older commit finishes after the branch moved on: its dvc.lock would overwrite newer
+    work, so it is not pushed, and the job says why instead of blaming branch protection.
+    """
+    moved_to = git(rehearsal.origin, "rev-parse", BRANCH)  # CI's own dvc.lock commit, on top of branch_sha
+    assert moved_to != rehearsal.branch_sha
+    stale = tmp_path / "stale"
+    run(["git", "clone", "--quiet", str(rehearsal.origin), str(stale)], cwd=tmp_path)
+    git(stale, "checkout", "--quiet", "-B", BRANCH, rehearsal.branch_sha)
+
+    result = run_train_on_push(stale, rehearsal.origin, rehearsal.server, rehearsal.main_sha, tmp_path / "act")
+
+    assert result.step_ran("Push the updated dvc.lock to the branch"), result.output[-5000:]
+    short = [git(rehearsal.origin, "rev-parse", "--short", sha) for sha in (moved_to, rehearsal.branch_sha)]
+    assert f"{BRANCH} moved to {short[0]} while this run trained {short[1]}" in result.step_log, result.step_log
+    assert git(rehearsal.origin, "rev-parse", BRANCH) == moved_to
 
 
 def test_model_in_the_new_dvc_lock_is_in_the_remote(rehearsal: Rehearsal) -> None:
@@ -288,11 +323,15 @@ def test_launch_job_starts_one_single_use_runner_with_the_answers(aws_project: P
             "AWS_ACCESS_KEY_ID": "key",
             "AWS_SECRET_ACCESS_KEY": "secret",
         },
-        env={"GITHUB_RUN_ID": "4242"},
+        env={"GITHUB_RUN_ID": "4242", "GITHUB_REPOSITORY": REPOSITORY},
     )
     assert result.job_succeeded("Launch a cloud runner (aws)"), result.output[-5000:]
     (call,) = result.cml_calls
     assert call["args"][:2] == ["runner", "launch"]
+    # The launch job has no checkout, so no git remote to take the repository from: it names it.
+    assert call["repo"] == f"https://github.com/{REPOSITORY}"
+    assert call["token_from"] == "REPO_TOKEN"
+    assert call["reports_usage"] is False
     flags = sequence_flags(call["args"])
     assert {name: flags[name] for name in ("cloud", "cloud-region", "cloud-type", "cloud-gpu")} == {
         "cloud": "aws",
@@ -310,5 +349,5 @@ def test_launch_job_starts_one_single_use_runner_with_the_answers(aws_project: P
 def test_launch_without_the_runner_token_fails_with_what_to_do(aws_project: Path, tmp_path: Path) -> None:
     result = run_act(aws_project, "train.yml", "push", push_event(BRANCH, "0" * 40), tmp_path, job="launch")
     assert result.returncode != 0
-    assert "CML_RUNNER_TOKEN is not set: create a classic personal access token" in result.output, result.output[-5000:]
+    assert "CML_RUNNER_TOKEN is not set: create a classic personal access token" in result.step_log, result.output
     assert result.cml_calls == []

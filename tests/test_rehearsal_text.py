@@ -18,7 +18,7 @@ from .act_runner import ActRun, run_act, stages_executed
 from .helpers import VENV_BIN, project_env, render, run
 from .s3_server import S3Server
 from .test_rehearsal import (
-    PNG_SIGNATURE,
+    assert_confusion_counts_and_pictures,
     git,
     publish_with_branch,
     push_event,
@@ -82,9 +82,7 @@ def test_train_job_retrains_the_text_model_and_posts_its_report(text_rehearsal: 
     report = call["file"]["text"]
     assert re.search(r"^\| accuracy \| \d\.\d{4} \| \d\.\d{4} \| ([+-]\d\.\d{4}|0) \|$", report, re.MULTILINE), report
     assert "| train.baseline.ngram_max | `2` | `1` |" in report
-    images = call["file"]["images"]
-    assert len(images) == 2, images
-    assert all(copy and Path(copy).read_bytes().startswith(PNG_SIGNATURE) for copy in images.values())
+    assert_confusion_counts_and_pictures(act_run, report, "octo-org/review-triage")
 
 
 def test_model_folder_in_the_new_dvc_lock_is_in_the_remote_file_by_file(text_rehearsal: TextRehearsal) -> None:

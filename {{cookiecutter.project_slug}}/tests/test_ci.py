@@ -20,6 +20,7 @@ from {{ cookiecutter.package_name }}.ci import (
     existing_revision,
     lock_changed,
     plan_report,
+    run_page,
     write_step_outputs,
 )
 
@@ -82,6 +83,12 @@ def test_no_event_outside_github_actions(tmp_path: Path) -> None:
     """On a laptop (even with stray GITHUB_* variables) `--base` decides, not an event."""
     assert GitHubEvent.from_environment({}) is None
     assert GitHubEvent.from_environment({"GITHUB_ACTIONS": "false", "GITHUB_EVENT_NAME": "push"}) is None
+
+
+def test_the_report_links_to_the_run_page_in_github_actions_only() -> None:
+    environ = {"GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "o/r", "GITHUB_RUN_ID": "17"}
+    assert run_page({**environ, "GITHUB_ACTIONS": "true"}) == "https://github.com/o/r/actions/runs/17"
+    assert run_page(environ) is None
 
 
 def write_payload(tmp_path: Path, payload: dict) -> str:
@@ -308,7 +315,7 @@ def test_continuous_training_trains_pushes_reports_and_commits_the_lock(pipeline
     """`make ci` end to end: the remote gets the model and its run, the report is written, dvc.lock committed."""
     model_md5 = hashlib.md5(MODEL_BYTES, usedforsecurity=False).hexdigest()
 
-    assert continuous_training("HEAD", Path("report.md")) is True
+    assert continuous_training("HEAD", Path("report.md"), None) is True
 
     remote = pipeline_repo.parent / "remote"
     assert (remote / "files" / "md5" / model_md5[:2] / model_md5[2:]).read_bytes() == MODEL_BYTES

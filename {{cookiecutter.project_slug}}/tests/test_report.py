@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 from {{ cookiecutter.package_name }}.diffs import MetricRow, metric_rows
-from {{ cookiecutter.package_name }}.report import verdict, write_report
+from {{ cookiecutter.package_name }}.errors import ProjectError
+from {{ cookiecutter.package_name }}.report import confusion_counts, confusion_table, verdict, write_report
 
 PARAMS = Path(__file__).parents[1] / "params.yaml"
 TEST_SIZE = yaml.safe_load(PARAMS.read_text(encoding="utf-8"))["prepare"]["test_size"]  # each task has its own
@@ -45,7 +46,7 @@ def test_report_shows_both_values_params_and_verdict(repo_with_two_metric_sets: 
     assert "| macro_f1 | 0.7500 | 0.7000 | -0.0500 |" in text
     assert f"| prepare.test_size | `{TEST_SIZE}` | `0.3` |" in text
     assert "**Verdict: worse.**" in text
-    assert "_main: not available_" in text
+    assert "_No predictions: run `dvc repro` first._" in text
     # params.yaml's gate: macro_f1 at least 0.8 (0.7 fails), a drop of at most 0.05 (exactly 0.05 passes)
     assert "**Failed:** macro_f1 is 0.7000, below the minimum 0.8." in text
     assert "| macro_f1 ≥ 0.8 | 0.7000 | **fail** |" in text
@@ -65,3 +66,40 @@ def test_rows_put_overall_metrics_first() -> None:
 )
 def test_verdict(old: float | None, new: float, word: str) -> None:
     assert f"**Verdict: {word}.**" in verdict([MetricRow("macro_f1", old, new)], "macro_f1", "main")
+
+
+def test_confusion_table_shows_both_models_counts_in_one_table() -> None:
+    base = confusion_counts("actual,predicted\na,a\na,a\nb,b\nb,a\n")
+    new = confusion_counts("actual,predicted\na,a\na,c\nb,b\nb,b\n")
+    assert confusion_table(new, base) == [
+        "| actual ╲ predicted | a | b | c |",
+        "|---|---:|---:|---:|",
+        "| **a** | 2 → 1 | 0 | 0 → 1 |",
+        "| **b** | 1 → 0 | 1 → 2 | 0 |",
+        "| **c** | 0 | 0 | 0 |",
+    ]
+    assert confusion_table(new, None)[2] == "| **a** | 1 | 0 | 1 |"
+
+
+def test_a_base_whose_recorded_metrics_cannot_be_read_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The base's dvc.lock records its metrics, but no cache or remote holds them: not a first result."""
+    from dvc.repo import Repo
+
+    git("init", "--quiet", "--initial-branch=main", cwd=tmp_path)
+    Repo.init(str(tmp_path)).close()
+    shutil.copy(PARAMS, tmp_path / "params.yaml")
+    stage = {"cmd": "echo '{\"macro_f1\": 0.9}' > scores.json", "outs": ["scores.json"]}
+    (tmp_path / "dvc.yaml").write_text(yaml.safe_dump({"stages": {"score": stage}, "metrics": ["scores.json"]}))
+    monkeypatch.chdir(tmp_path)
+    with Repo(".") as repo:
+        repo.reproduce()
+    git("add", "-A", cwd=tmp_path)
+    git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "base", cwd=tmp_path)
+    shutil.rmtree(tmp_path / ".dvc" / "cache")
+    (tmp_path / "scores.json").write_text(json.dumps({"macro_f1": 0.5}))
+
+    with pytest.raises(ProjectError, match=r"cannot read scores.json of 'main': its dvc.lock records them"):
+        write_report("main", Path("report.md"))
+    assert not Path("report.md").exists()

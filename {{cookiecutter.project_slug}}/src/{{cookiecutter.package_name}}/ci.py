@@ -9,9 +9,11 @@
 4. `dvc.lock` committed when the run changed it, so the branch records the model it trained and the merge
    deploys exactly that model. The workflow pushes the commit; its message tells GitHub not to run again.
 
-In GitHub Actions the event decides the base and where the report goes, and both are written to the step's
-outputs (`base`: the revision compared with; `comment-target`: pr, commit or auto; `lock-committed`: true or
-false), so that the quality gate, a later step, judges against the same base. Elsewhere `--base` decides.
+In GitHub Actions the event decides the base and where the report goes, and the report links to the run's
+page for its pictures (the workflow keeps them as the run's `model-report` artifact). The base and the target
+are written to the step's outputs (`base`: the revision compared with; `comment-target`: pr, commit or auto;
+`lock-committed`: true or false), so that the quality gate, a later step, judges against the same base.
+Elsewhere `--base` decides.
 
 Usage: python -m {{ cookiecutter.package_name }}.ci [--base main] [--output report.md]
 """
@@ -60,6 +62,13 @@ class GitHubEvent:
             before=payload.get("before") or "",
             default_branch=(payload.get("repository") or {}).get("default_branch") or "main",
         )
+
+
+def run_page(environ: Mapping[str, str]) -> str | None:
+    """The running workflow run's page on GitHub, whose artifacts the repository's own access rules guard."""
+    if environ.get("GITHUB_ACTIONS") != "true":
+        return None
+    return f"{environ['GITHUB_SERVER_URL']}/{environ['GITHUB_REPOSITORY']}/actions/runs/{environ['GITHUB_RUN_ID']}"
 
 
 @dataclass(frozen=True)
@@ -134,11 +143,11 @@ def write_step_outputs(outputs: Mapping[str, str], environ: Mapping[str, str]) -
         output_file.writelines(f"{name}={value}\n" for name, value in outputs.items())
 
 
-def continuous_training(base: str, report_path: Path) -> bool:
+def continuous_training(base: str, report_path: Path, pictures_url: str | None) -> bool:
     """Run the pipeline, share its results, write the report; return whether `dvc.lock` was committed."""
     run_command("dvc", "repro", "--pull")
     run_command("dvc", "push", "--run-cache")
-    text = write_report(base, report_path)
+    text = write_report(base, report_path, pictures_url)
     logger.info("%s", text.splitlines()[2])
     if not lock_changed():
         logger.info("%s already records this model", LOCK_FILE)
@@ -157,7 +166,7 @@ def main() -> None:
     plan = plan_report(event) if event else ReportPlan(base=args.base, comment_target="auto")
     base = existing_revision(plan.base)
     logger.info("comparing with %s", base)
-    lock_committed = continuous_training(base, args.output)
+    lock_committed = continuous_training(base, args.output, run_page(os.environ))
     write_step_outputs(
         {"base": base, "comment-target": plan.comment_target, "lock-committed": str(lock_committed).lower()},
         os.environ,

@@ -2,14 +2,22 @@
 
 DVC computes the differences (`dvc metrics diff`, `dvc params diff`, through its Python API); the report and
 the quality gate read them from here.
+
+DVC reports a metrics file it cannot read at the base as missing, the same as one the base never had. Only the
+second is a first result: a base whose dvc.lock records the file, when neither the cache nor the remote holds it
+(its metrics were never pushed), is an error, or the gate's drop rules would pass unchecked.
 """
 
+import subprocess
 from dataclasses import dataclass
 from typing import Any
+
+import yaml
 
 from .errors import ProjectError
 
 TOLERANCE = 1e-9
+LOCK_FILE = "dvc.lock"
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,26 @@ def param_rows(params_diff: dict[str, dict[str, dict[str, Any]]]) -> list[ParamR
     return sorted(rows, key=lambda row: row.name)
 
 
+def outputs_recorded_at(revision: str) -> set[str]:
+    """The paths that `revision`'s dvc.lock records as stage outputs (none when it has no dvc.lock)."""
+    shown = subprocess.run(["git", "show", f"{revision}:{LOCK_FILE}"], capture_output=True, text=True, check=False)
+    if shown.returncode != 0:
+        return set()
+    stages = (yaml.safe_load(shown.stdout) or {}).get("stages", {})
+    return {out["path"] for stage in stages.values() for out in stage.get("outs", [])}
+
+
+def check_base_readable(errors: dict[str, dict[str, Exception]], base: str) -> None:
+    """Refuse a base whose recorded metrics cannot be read, naming the revision and what to push."""
+    unreadable = sorted(set(errors.get(base, {})) & outputs_recorded_at(base))
+    if unreadable:
+        raise ProjectError(
+            f"cannot read {', '.join(unreadable)} of {base!r}: its dvc.lock records them, but neither the DVC cache "
+            f"nor the remote has them; push them from a clone that has them (`git checkout {base} && dvc push`), "
+            "or retrain that revision in CI"
+        )
+
+
 def read_dvc_diffs(base: str) -> tuple[dict, dict]:
     """Metrics (all of them) and changed params of the workspace against `base`, as DVC computes them."""
     from dvc.exceptions import DvcException
@@ -60,10 +88,11 @@ def read_dvc_diffs(base: str) -> tuple[dict, dict]:
 
     try:
         with Repo(".") as repo:
-            metrics = repo.metrics.diff(a_rev=base, all=True).get("diff", {})
+            metrics = repo.metrics.diff(a_rev=base, all=True)
             params = repo.params.diff(a_rev=base).get("diff", {})
     except DvcException as error:
         raise ProjectError(
             f"cannot compare with {base!r}: {error}; fetch it (`git fetch origin {base}`) or pass BASE=<revision>"
         ) from None
-    return metrics, params
+    check_base_readable(metrics.get("errors", {}), base)
+    return metrics.get("diff", {}), params

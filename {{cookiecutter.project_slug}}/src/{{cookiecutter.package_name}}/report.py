@@ -2,16 +2,22 @@
 
 DVC computes the metric and parameter differences (see `diffs`); this module lays them out as Markdown: a
 one-line verdict on the primary metric, the quality gate's rules, the tables, and the confusion matrices of
-both models. CI posts the same file as the pull-request comment.
+both models, as a table of counts and, for a reader of the file, as pictures. CI posts the file as the
+pull-request comment without the pictures: they would have to be uploaded to an image host outside the
+repository's access rules, so CI keeps them with the run instead, and the report links there.
 
 Usage: python -m {{ cookiecutter.package_name }}.report --base main --output report.md
 """
 
 import argparse
+import io
 import logging
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 from .cli import run
 from .config import load_params
@@ -21,8 +27,24 @@ from .gate import RuleResult, check_gate
 logger = logging.getLogger(__name__)
 
 CONFUSION_MATRIX = Path("metrics/confusion_matrix.png")
+PREDICTIONS = Path("metrics/predictions.csv")
 ASSETS_DIR = "report_assets"
 NEW_LABEL = "This change"
+
+
+@dataclass(frozen=True)
+class Confusion:
+    """Both models' confusion counts (None where there are none), and where their pictures are.
+
+    `new_picture` and `base_picture` are paths relative to the report, for a report read as a file;
+    `pictures_url` is a page that holds the pictures, for a report posted where local paths mean nothing.
+    """
+
+    new_counts: pd.DataFrame | None
+    base_counts: pd.DataFrame | None
+    new_picture: str | None = None
+    base_picture: str | None = None
+    pictures_url: str | None = None
 
 
 def verdict(rows: list[MetricRow], primary_metric: str, base: str) -> str:
@@ -63,11 +85,10 @@ def render_report(
     metrics: list[MetricRow],
     params: list[ParamRow],
     primary_metric: str,
-    new_confusion: str | None,
-    base_confusion: str | None,
+    confusion: Confusion,
     gate: list[RuleResult] | None = None,
 ) -> str:
-    """The whole report as Markdown; image arguments are paths relative to the report."""
+    """The whole report as Markdown."""
     lines = ["## Model report", "", verdict(metrics, primary_metric, base), "", *gate_section(gate or [])]
     lines += ["### Metrics", ""]
     if metrics:
@@ -84,10 +105,7 @@ def render_report(
         lines += [f"| {row.name} | {format_param(row.old)} | {format_param(row.new)} |" for row in params]
     else:
         lines.append(f"No parameter differs from `{base}`.")
-    lines += ["", "### Confusion matrix", "", f"| `{base}` | {NEW_LABEL} |", "|---|---|"]
-    lines.append(
-        f"| {image_cell(base_confusion, f'{base}: not available')} | {image_cell(new_confusion, 'not available')} |"
-    )
+    lines += ["", "### Confusion matrix", "", *confusion_section(confusion, base)]
     return "\n".join(lines) + "\n"
 
 
@@ -103,45 +121,104 @@ def gate_section(results: list[RuleResult]) -> list[str]:
     return [*lines, ""]
 
 
-def image_cell(path: str | None, missing_text: str) -> str:
-    return f"![confusion matrix]({path})" if path else f"_{missing_text}_"
+def confusion_counts(predictions_csv: str) -> pd.DataFrame:
+    """Test rows counted by actual class (rows) and predicted class (columns), from the evaluate stage's output."""
+    predictions = pd.read_csv(io.StringIO(predictions_csv), dtype=str, keep_default_na=False)
+    return pd.crosstab(predictions["actual"], predictions["predicted"])
 
 
-def fetch_base_confusion(base: str, destination: Path) -> bool:
-    """Copy the base revision's confusion matrix from the DVC cache or remote; False when it cannot be had."""
+def count_cell(new: pd.DataFrame | None, base: pd.DataFrame | None, actual: str, predicted: str) -> str:
+    """This change's count; `base → new` where the base's differs."""
+
+    def count(table: pd.DataFrame | None) -> int:
+        if table is None or actual not in table.index or predicted not in table.columns:
+            return 0
+        return int(table.at[actual, predicted])
+
+    new_count = count(new)
+    if base is None or count(base) == new_count:
+        return str(new_count)
+    return f"{count(base)} → {new_count}"
+
+
+def confusion_table(new: pd.DataFrame | None, base: pd.DataFrame | None) -> list[str]:
+    """One Markdown table for both models: each cell holds this change's count, and the base's where it differs."""
+    tables = [table for table in (new, base) if table is not None]
+    classes = sorted({str(label) for table in tables for label in [*table.index, *table.columns]})
+    lines = ["| actual ╲ predicted | " + " | ".join(classes) + " |", "|---|" + "---:|" * len(classes)]
+    for actual in classes:
+        cells = [count_cell(new, base, actual, predicted) for predicted in classes]
+        lines.append(f"| **{actual}** | " + " | ".join(cells) + " |")
+    return lines
+
+
+def confusion_section(confusion: Confusion, base: str) -> list[str]:
+    """The counts as a table that reads anywhere, then the pictures or where to find them."""
+    if confusion.new_counts is None:
+        return ["_No predictions: run `dvc repro` first._"]
+    if confusion.base_counts is None:
+        lines = [f"Test rows by actual and predicted class (`{base}` has none to compare).", ""]
+    else:
+        lines = [f"Test rows by actual and predicted class; `a → b` where `{base}` had a and this change has b.", ""]
+    lines += confusion_table(confusion.new_counts, confusion.base_counts)
+    if confusion.pictures_url:
+        lines += ["", f"The pictures are in the `model-report` artifact of [this run]({confusion.pictures_url})."]
+    elif confusion.new_picture:
+        base_cell = f"![confusion matrix]({confusion.base_picture})" if confusion.base_picture else "_not available_"
+        new_cell = f"![confusion matrix]({confusion.new_picture})"
+        lines += ["", f"| `{base}` | {NEW_LABEL} |", "|---|---|", f"| {base_cell} | {new_cell} |"]
+    return lines
+
+
+def read_at_base(path: Path, base: str) -> bytes | None:
+    """An output of the base revision, from the DVC cache or remote; None when it cannot be had."""
     import dvc.api
     from dvc.exceptions import DvcException
 
     try:
-        content = dvc.api.read(str(CONFUSION_MATRIX), repo=".", rev=base, mode="rb")
+        return dvc.api.read(str(path), repo=".", rev=base, mode="rb")
     except (DvcException, OSError) as error:
-        logger.warning("no confusion matrix for %s: %s", base, error)
-        return False
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    destination.write_bytes(content)
-    return True
+        logger.warning("no %s for %s: %s", path, base, error)
+        return None
 
 
 def relative_to_report(path: Path, output: Path) -> str:
     return Path(os.path.relpath(path.resolve(), output.resolve().parent)).as_posix()
 
 
-def write_report(base: str, output: Path) -> str:
-    """Gather the differences and images, write the report, and return its text."""
+def gather_confusion(base: str, output: Path, pictures_url: str | None) -> Confusion:
+    """Both models' counts, and their pictures beside the report (the base's fetched into report_assets/)."""
+    base_predictions = read_at_base(PREDICTIONS, base)
+    base_image_bytes = read_at_base(CONFUSION_MATRIX, base)
+    base_image = output.parent / ASSETS_DIR / "base_confusion_matrix.png"
+    if base_image_bytes is not None:
+        base_image.parent.mkdir(parents=True, exist_ok=True)
+        base_image.write_bytes(base_image_bytes)
+    return Confusion(
+        new_counts=confusion_counts(PREDICTIONS.read_text(encoding="utf-8")) if PREDICTIONS.is_file() else None,
+        base_counts=confusion_counts(base_predictions.decode("utf-8")) if base_predictions is not None else None,
+        new_picture=relative_to_report(CONFUSION_MATRIX, output) if CONFUSION_MATRIX.is_file() else None,
+        base_picture=relative_to_report(base_image, output) if base_image_bytes is not None else None,
+        pictures_url=pictures_url,
+    )
+
+
+def write_report(base: str, output: Path, pictures_url: str | None = None) -> str:
+    """Gather the differences and confusion matrices, write the report, and return its text.
+
+    With `pictures_url`, the report links to that page for the pictures instead of showing them.
+    """
     params = load_params()
     metrics_diff, params_diff = read_dvc_diffs(base)
     metrics = metric_rows(metrics_diff)
     has_results = any(row.new is not None for row in metrics)
-    base_image = output.parent / ASSETS_DIR / "base_confusion_matrix.png"
-    has_base_image = fetch_base_confusion(base, base_image)
     text = render_report(
         base=base,
         metrics=metrics,
         params=param_rows(params_diff),
         primary_metric=params.report.primary_metric,
         gate=check_gate(params.gate, metrics, base) if has_results else [],
-        new_confusion=relative_to_report(CONFUSION_MATRIX, output) if CONFUSION_MATRIX.is_file() else None,
-        base_confusion=relative_to_report(base_image, output) if has_base_image else None,
+        confusion=gather_confusion(base, output, pictures_url),
     )
     output.write_text(text, encoding="utf-8")
     return text
