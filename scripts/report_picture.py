@@ -6,11 +6,13 @@ prerequisites are not in requirements.txt:
     .venv/bin/pip install markdown==3.11.3
     apt-get install chromium
 
-    .venv/bin/python scripts/report_picture.py build/demo/wine-classifier/report.md docs/report.png
+    (cd build/demo/wine-classifier && ../../demo-venv/bin/python -m wine_classifier.report --base main \
+        --output pr_comment.md --pictures-url https://github.com/octo-org/wine-classifier/actions/runs/4242)
+    .venv/bin/python scripts/report_picture.py build/demo/wine-classifier/pr_comment.md docs/report.png
 
-The README shows a real report rather than a mock-up, so this renders the demo's report.md the way GitHub
-would render it as a comment (tables and the two confusion matrices side by side), screenshots it with
-headless Chromium, and trims the page to the comment.
+The README shows a real report rather than a mock-up, so this renders the demo's report, written as CI posts it
+(the pictures left in the run's artifact), the way GitHub renders a comment, screenshots it with headless
+Chromium, and trims the page to the comment.
 """
 
 import argparse

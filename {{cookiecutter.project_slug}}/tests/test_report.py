@@ -10,7 +10,14 @@ import yaml
 
 from {{ cookiecutter.package_name }}.diffs import MetricRow, metric_rows
 from {{ cookiecutter.package_name }}.errors import ProjectError
-from {{ cookiecutter.package_name }}.report import confusion_counts, confusion_table, verdict, write_report
+from {{ cookiecutter.package_name }}.report import (
+    Confusion,
+    confusion_counts,
+    confusion_section,
+    confusion_table,
+    verdict,
+    write_report,
+)
 
 PARAMS = Path(__file__).parents[1] / "params.yaml"
 TEST_SIZE = yaml.safe_load(PARAMS.read_text(encoding="utf-8"))["prepare"]["test_size"]  # each task has its own
@@ -79,6 +86,17 @@ def test_confusion_table_shows_both_models_counts_in_one_table() -> None:
         "| **c** | 0 | 0 | 0 |",
     ]
     assert confusion_table(new, None)[2] == "| **a** | 1 | 0 | 1 |"
+
+
+def test_the_ci_comment_links_to_the_pictures_instead_of_showing_them() -> None:
+    counts = confusion_counts("actual,predicted\na,a\nb,a\n")
+    picture = "metrics/confusion_matrix.png"
+    run_page = "https://github.com/o/r/actions/runs/1"
+    shown = confusion_section(Confusion(counts, None, new_picture=picture), "main")
+    linked = confusion_section(Confusion(counts, None, new_picture=picture, pictures_url=run_page), "main")
+    assert f"![confusion matrix]({picture})" in "\n".join(shown)
+    assert not any("![" in line for line in linked)
+    assert linked[-1] == f"The pictures are in the `model-report` artifact of [this run]({run_page})."
 
 
 def test_a_base_whose_recorded_metrics_cannot_be_read_is_an_error(

@@ -228,8 +228,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Write the model report against a base revision.")
     parser.add_argument("--base", default="main", help="git revision to compare with (default: main)")
     parser.add_argument("--output", type=Path, default=Path("report.md"))
+    parser.add_argument(
+        "--pictures-url", help="link to this page for the pictures instead of showing them, as the CI comment does"
+    )
     args = parser.parse_args()
-    text = write_report(args.base, args.output)
+    text = write_report(args.base, args.output, args.pictures_url)
     logger.info("%s", text.splitlines()[2])
     logger.info("report written to %s", args.output.resolve())
 
