@@ -13,7 +13,7 @@ import yaml
 
 from {{ cookiecutter.package_name }}.errors import ProjectError
 from {{ cookiecutter.package_name }}.hashing import file_md5
-from {{ cookiecutter.package_name }}.release import locked_md5, release_model
+from {{ cookiecutter.package_name }}.release import check_lock_matches_pipeline, locked_md5, release_model
 
 MODEL = Path("models/model.joblib")
 LOCK = Path("dvc.lock")
@@ -167,3 +167,18 @@ def test_release_stops_when_the_remote_holds_another_file_under_the_locked_hash(
     with pytest.raises(ProjectError, match=f"has md5 {MODEL_MD5} but dvc.lock records {OTHER_MD5}") as error:
         release_model(LOCK, MODEL)
     assert "`dvc repro`, `dvc push`" in str(error.value)
+
+
+def test_a_lock_that_matches_the_pipeline_passes_without_any_data(trained_repo: Path) -> None:
+    """On the deploy runner nothing is pulled yet: the check compares recorded hashes only."""
+    forget_model()
+    check_lock_matches_pipeline()
+
+
+def test_a_lock_from_before_a_code_change_is_refused(trained_repo: Path) -> None:
+    """Two merged pull requests: the second's code, the first's dvc.lock. Its model is not this commit's."""
+    forget_model()
+    Path("train.py").write_text(TRAIN_SCRIPT + "# the second pull request's change\n")
+
+    with pytest.raises(ProjectError, match=r"dvc.lock does not match the pipeline at this commit \(train\)"):
+        check_lock_matches_pipeline()
