@@ -73,11 +73,13 @@ class Variant:
     cloud_region: str = OPTIONS["cloud_region"]
     cloud_machine_type: str = OPTIONS["cloud_machine_type"]
     cloud_gpu: str = OPTIONS["cloud_gpu"]
+    dvc_remote_url: str = OPTIONS["dvc_remote_url"]
+    python_version: str = OPTIONS["python_version"][0]
     hooks: bool = False
 
     @property
     def id(self) -> str:
-        """Readable and unique: the matrix answers, then any cloud setting that differs from the default."""
+        """Readable and unique: the matrix answers, then any other answer that differs from the default."""
         parts = [self.runner, self.task, "spot" if self.cloud_spot else "on-demand", self.container_registry]
         parts += [
             value
@@ -88,6 +90,11 @@ class Variant:
             )
             if value != OPTIONS[name]
         ]
+        if self.dvc_remote_url != OPTIONS["dvc_remote_url"]:
+            scheme = self.dvc_remote_url.split("://")[0] if "://" in self.dvc_remote_url else "local"
+            parts.append(f"{scheme}-remote")
+        if self.python_version != OPTIONS["python_version"][0]:
+            parts.append(f"py{self.python_version}")
         return "-".join(parts) + ("-hooked" if self.hooks else "")
 
     def context(self) -> dict[str, Any]:
@@ -122,7 +129,15 @@ CUSTOM_CLOUD = [
     Variant("aws", OPTIONS["task"][0], False, "ecr", cloud_region="us-west-2", cloud_machine_type="l", cloud_gpu="k80"),
     Variant("kubernetes", OPTIONS["task"][0], False, "acr", cloud_region="eu-north", cloud_machine_type="xl"),
 ]
-VARIANTS = MATRIX + CUSTOM_CLOUD
+# Each other DVC remote and Python version, once: they change the credential steps and the runtime.
+OTHER_REMOTES = [
+    Variant(
+        "github-hosted", OPTIONS["task"][0], False, "ghcr", dvc_remote_url="gs://bucket/wine", python_version="3.11"
+    ),
+    Variant("aws", OPTIONS["task"][1], False, "ecr", dvc_remote_url="azure://container/wine", python_version="3.13"),
+    Variant("kubernetes", OPTIONS["task"][0], False, "gar", dvc_remote_url="/srv/dvc-store"),
+]
+VARIANTS = MATRIX + CUSTOM_CLOUD + OTHER_REMOTES
 CLOUD_VARIANTS = [v for v in VARIANTS if v.runner in CLOUD_RUNNERS]
 HOSTED_VARIANTS = [v for v in VARIANTS if v.runner == "github-hosted"]
 TABULAR_VARIANTS = [v for v in VARIANTS if v.task == TABULAR]
@@ -539,3 +554,24 @@ def test_drift_check_runs_on_a_schedule_and_opens_a_retraining_pull_request(
     assert "gh pr create" in opening["run"]
     failing = steps["Fail on an error that is not drift"]
     assert failing["if"] == "steps.drift.outcome == 'failure' && steps.drift.outputs.drifted != 'true'"
+
+
+@pytest.mark.parametrize("variant", OTHER_REMOTES, ids=ids(OTHER_REMOTES))
+def test_train_reaches_its_remote_with_its_credentials_on_its_python(
+    rendered: dict[str, Rendered], variant: Variant
+) -> None:
+    train = rendered[variant.id].workflows["train.yml"]["jobs"]["train"]
+    scheme = variant.dvc_remote_url.split("://")[0] if "://" in variant.dvc_remote_url else "local"
+    names = [step.get("name") for step in train["steps"]]
+    assert bool(indexes_using(train, "aws-actions/configure-aws-credentials")) == (scheme == "s3")
+    assert ("Hand the Google Cloud credentials to DVC" in names) == (scheme == "gs")
+    ci_index, ci = step_named(train, "Train, push the results and write the report")
+    assert ("AZURE_STORAGE_CONNECTION_STRING" in ci["env"]) == (scheme == "azure")
+    if scheme == "local":  # CI cannot reach a folder on the user's machine: it stops before training, and says why
+        check_index, check = step_named(train, "Check the DVC remote")
+        assert check_index < ci_index and check["run"].rstrip().endswith("exit 1")
+    if "container" in train:
+        assert train["container"]["image"] == f"python:{variant.python_version}-bookworm"
+    else:
+        _, setup = step_using(train, "actions/setup-python")
+        assert setup["with"]["python-version"] == variant.python_version
