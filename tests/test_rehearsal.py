@@ -7,6 +7,7 @@ act_standins/README.md): the actions are local stand-ins, and `cml` is a stand-i
 CML cannot be installed and GitHub's API cannot be reached.
 """
 
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -310,22 +311,55 @@ def aws_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return project
 
 
-def test_launch_job_starts_one_single_use_runner_with_the_answers(aws_project: Path, tmp_path: Path) -> None:
-    result = run_act(
-        aws_project,
+CANONICAL = "099720109477"
+UBUNTU_IMAGE = "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20261015"
+
+
+def machine_images(folder: Path, *images: tuple[str, str, str]) -> Path:
+    """What EC2 lists for the `aws` stand-in: (image id, owner, creation date) under Ubuntu's image name."""
+    listing = folder / "images.json"
+    listing.write_text(
+        json.dumps(
+            [
+                {
+                    "ImageId": image,
+                    "OwnerId": owner,
+                    "CreationDate": created,
+                    "Name": UBUNTU_IMAGE,
+                    "Architecture": arch,
+                }
+                for image, owner, created in images
+                for arch in ("x86_64", "arm64")
+            ]
+        )
+    )
+    return listing
+
+
+def launch_on_aws(project: Path, scratch: Path, images: Path) -> ActRun:
+    return run_act(
+        project,
         "train.yml",
         "push",
         push_event(BRANCH, "0" * 40),
-        tmp_path,
+        scratch,
         job="launch",
         secrets={
             "CML_RUNNER_TOKEN": "a-personal-access-token",
             "AWS_ACCESS_KEY_ID": "key",
             "AWS_SECRET_ACCESS_KEY": "secret",
         },
-        env={"GITHUB_RUN_ID": "4242", "GITHUB_REPOSITORY": REPOSITORY},
+        env={"GITHUB_RUN_ID": "4242", "GITHUB_REPOSITORY": REPOSITORY, "AWS_IMAGES_FILE": str(images)},
     )
+
+
+def test_launch_job_starts_one_single_use_runner_with_the_answers(aws_project: Path, tmp_path: Path) -> None:
+    images = machine_images(
+        tmp_path, ("ami-old", CANONICAL, "2026-09-01T00:00:00Z"), ("ami-new", CANONICAL, "2026-10-15T00:00:00Z")
+    )
+    result = launch_on_aws(aws_project, tmp_path, images)
     assert result.job_succeeded("Launch a cloud runner (aws)"), result.output[-5000:]
+    assert "The machine image is ami-new, published by Canonical" in result.step_log
     (call,) = result.cml_calls
     assert call["args"][:2] == ["runner", "launch"]
     # The launch job has no checkout, so no git remote to take the repository from: it names it.
@@ -344,6 +378,20 @@ def test_launch_job_starts_one_single_use_runner_with_the_answers(aws_project: P
     labels = flags["labels"].split(",")
     assert labels[0] == "cml" and labels[1].startswith("cml-4242-")
     assert re.search(rf"::set-output:: label={re.escape(labels[1])}", result.output)
+
+
+def test_launch_refuses_an_image_of_the_same_name_from_another_account(aws_project: Path, tmp_path: Path) -> None:
+    """Anyone can publish an image named like Ubuntu's: the newest one is what CML would boot, so it is checked."""
+    images = machine_images(
+        tmp_path,
+        ("ami-ubuntu", CANONICAL, "2026-10-15T00:00:00Z"),
+        ("ami-lookalike", "123456789012", "2026-11-30T00:00:00Z"),
+    )
+    result = launch_on_aws(aws_project, tmp_path, images)
+    assert result.returncode != 0
+    assert result.step_failed("Check the owner of the machine image"), result.output[-5000:]
+    assert "is ami-lookalike of account 123456789012, not 099720109477 (Canonical)" in result.step_log
+    assert result.cml_calls == []
 
 
 def test_launch_without_the_runner_token_fails_with_what_to_do(aws_project: Path, tmp_path: Path) -> None:
