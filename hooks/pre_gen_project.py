@@ -91,14 +91,13 @@ def check_kubernetes_machine_type(machine_type: str, gpu: str) -> str | None:
 
 def check_cloud_settings(runner: str, region: str, machine_type: str, spot: bool, gpu: str) -> str | None:
     """Cloud settings go into `cml runner launch` flags: plain words, and only where they mean something."""
+    plain_words = {"cloud_region": region, "cloud_machine_type": machine_type, "cloud_gpu": gpu}
     if runner == "kubernetes":
         problem = check_kubernetes_machine_type(machine_type, gpu)
         if problem:
             return problem
-    plain_words = [("cloud_region", region), ("cloud_gpu", gpu)]
-    if runner != "kubernetes":
-        plain_words.append(("cloud_machine_type", machine_type))
-    for option, value in plain_words:
+        del plain_words["cloud_machine_type"]  # checked against the provider's own types above
+    for option, value in plain_words.items():
         if not CLOUD_VALUE_PATTERN.fullmatch(value):
             allowed = "letters, digits, '.', '_', '+' or '-'"
             return f"{option} {value!r} must be one word of {allowed}, such as 'us-east' or 'm'"

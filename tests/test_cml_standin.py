@@ -43,11 +43,12 @@ def report(tmp_path: Path) -> Path:
     return path
 
 
+NO_TOKEN = "token not found"
 LAUNCH = ("runner", "launch", "--cloud=aws", "--cloud-type=m", "--single", "--idle-timeout=600")
 
 REFUSED = {
     "launch without a repository or a clone": (LAUNCH, "Command failed: git config --get remote.origin.url"),
-    "launch without a token": ((*LAUNCH, REPO), "token not found"),
+    "launch without a token": ((*LAUNCH, REPO), NO_TOKEN),
     "an unknown cloud": (("runner", "launch", REPO, "--cloud=ibm"), "Argument: cloud, Given: 'ibm'"),
     "single and reuse together": (("runner", "launch", REPO, "--single", "--reuse"), "mutually exclusive"),
     "an option CML does not have": (("runner", "launch", REPO, "--cloud-zone=a"), "Unknown arguments: cloud-zone"),
@@ -74,7 +75,7 @@ REFUSED = {
 
 @pytest.mark.parametrize(("args", "message"), REFUSED.values(), ids=REFUSED.keys())
 def test_refuses_what_cml_refuses(tmp_path: Path, report: Path, args: tuple[str, ...], message: str) -> None:
-    token = None if "token" in message else "a-token"
+    token = None if message == NO_TOKEN else "a-token"
     result = cml(tmp_path, *args, token=token)
     assert result.returncode == 1
     assert message in result.stderr

@@ -170,16 +170,28 @@ def confusion_section(confusion: Confusion, base: str) -> list[str]:
     return lines
 
 
-def read_at_base(path: Path, base: str) -> bytes | None:
-    """An output of the base revision, from the DVC cache or remote; None when it cannot be had."""
-    import dvc.api
+def read_at_base(paths: tuple[Path, ...], base: str) -> dict[Path, bytes | None]:
+    """Outputs of the base revision, from the DVC cache or remote, through one DVC file system at that revision
+    (opening the repository once for all of them); None for each one that cannot be had.
+    """
+    from dvc.api import DVCFileSystem
     from dvc.exceptions import DvcException
 
+    contents: dict[Path, bytes | None] = dict.fromkeys(paths)
     try:
-        return dvc.api.read(str(path), repo=".", rev=base, mode="rb")
+        fs = DVCFileSystem(".", rev=base)
     except (DvcException, OSError) as error:
-        logger.warning("no %s for %s: %s", path, base, error)
-        return None
+        logger.warning("no outputs of %s: %s", base, error)
+        return contents
+    try:
+        for path in paths:
+            try:
+                contents[path] = fs.read_bytes(path.as_posix())
+            except (DvcException, OSError) as error:
+                logger.warning("no %s for %s: %s", path, base, error)
+    finally:
+        fs.close()
+    return contents
 
 
 def relative_to_report(path: Path, output: Path) -> str:
@@ -188,8 +200,8 @@ def relative_to_report(path: Path, output: Path) -> str:
 
 def gather_confusion(base: str, output: Path, pictures_url: str | None) -> Confusion:
     """Both models' counts, and their pictures beside the report (the base's fetched into report_assets/)."""
-    base_predictions = read_at_base(PREDICTIONS, base)
-    base_image_bytes = read_at_base(CONFUSION_MATRIX, base)
+    base_outputs = read_at_base((PREDICTIONS, CONFUSION_MATRIX), base)
+    base_predictions, base_image_bytes = base_outputs[PREDICTIONS], base_outputs[CONFUSION_MATRIX]
     base_image = output.parent / ASSETS_DIR / "base_confusion_matrix.png"
     if base_image_bytes is not None:
         base_image.parent.mkdir(parents=True, exist_ok=True)
