@@ -24,8 +24,13 @@ PACKAGE: str = {{ cookiecutter.package_name | tojson }}
 TABULAR = "tabular-classification"
 SAMPLE_DATA = "data/raw/wine.csv" if TASK == TABULAR else "data/raw/reviews.csv"
 TASK_OVERLAYS = Path("task_overlays")
-# Declares the self-hosted runner labels of cloud runners for actionlint; GitHub-hosted runners need none.
-ACTIONLINT_CONFIG = Path(".github/actionlint.yaml")
+# What only a cloud runner uses: actionlint's list of the self-hosted runner labels, and the script and the
+# workflow that remove the runner machines left behind.
+CLOUD_RUNNER_FILES = (
+    Path(".github/actionlint.yaml"),
+    Path(".github/scripts/cloud-machines.sh"),
+    Path(".github/workflows/sweep.yml"),
+)
 
 GIT_SETUP: list[list[str]] = [["git", "init", "--quiet", "--initial-branch=main"]]
 DVC_SETUP: list[list[str]] = [
@@ -83,7 +88,7 @@ def apply_task(task: str, package: str) -> None:
 
 def unused_files(runner: str) -> list[Path]:
     """The rendered files that the chosen options leave without a use."""
-    return [ACTIONLINT_CONFIG] if runner == "github-hosted" else []
+    return list(CLOUD_RUNNER_FILES) if runner == "github-hosted" else []
 
 
 def run_all(commands: Sequence[Sequence[str]], program: Sequence[str]) -> None:
@@ -107,6 +112,8 @@ def main() -> int:
     apply_task(TASK, PACKAGE)
     for path in unused_files(RUNNER):
         path.unlink()
+        if not any(path.parent.iterdir()):
+            path.parent.rmdir()
     git = shutil.which("git")
     dvc = shutil.which("dvc")
     try:

@@ -1,8 +1,9 @@
 """The generated GitHub workflows, for every runner x task x spot x registry: lint-clean, and wired as intended.
 
-Every valid combination is rendered once per module (in parallel processes) and each linter runs once over all
-of their workflow files, its findings mapped back to the variant they belong to. The structural tests then read
-the parsed workflows: the triggers, the cloud runner's `cml runner launch` flags and secrets, where secrets may
+Every valid combination is rendered once per module (in parallel processes). Most answers leave most workflows
+byte-for-byte the same, so each check runs once per distinct file (a subtest names the first variant that
+renders it), and each linter runs once over all the distinct files. The checks read the parsed workflows: the
+triggers, the cloud runner's `cml runner launch` flags and secrets, the machine clean-up, where secrets may
 appear, and the deploy's order of steps.
 """
 
@@ -23,7 +24,7 @@ from cookiecutter.main import cookiecutter
 
 from .conftest import set_tool_identity
 from .helpers import TEMPLATE_DIR
-from .workflow_checks import actionlint, check_schema, pinned_uses, zizmor
+from .workflow_checks import actionlint, check_schema, pinned_uses, shellcheck, zizmor
 
 pytestmark = pytest.mark.slow
 
@@ -34,8 +35,10 @@ TABULAR = "tabular-classification"
 # The drift check compares feature columns: only the tabular task has it (the post-gen hook drops it otherwise).
 DRIFT_WORKFLOW = "drift.yml"
 WORKFLOW_NAMES = ("deploy.yml", DRIFT_WORKFLOW, "test.yml", "train.yml")
-ACTIONLINT_CONFIG = Path(".github/actionlint.yaml")
-UNATTRIBUTED = "<no variant>"
+SWEEP_WORKFLOW = "sweep.yml"
+CLEANUP_SCRIPT = Path(".github/scripts/cloud-machines.sh")
+# What the post-gen hook removes for a github-hosted runner.
+CLOUD_RUNNER_FILES = (Path(".github/actionlint.yaml"), CLEANUP_SCRIPT, Path(".github/workflows") / SWEEP_WORKFLOW)
 # The secrets `cml runner launch` reads from its environment, by cloud (aws reads the credentials step's instead).
 LAUNCH_SECRETS: dict[str, set[str]] = {
     "aws": {"CML_RUNNER_TOKEN"},
@@ -152,18 +155,16 @@ def ids(variants: Sequence[Variant]) -> list[str]:
 
 @dataclass(frozen=True)
 class Rendered:
-    """A rendered variant: its project folder and its workflows, parsed."""
+    """A rendered variant: its project folder, and its workflows as text and parsed."""
 
     project: Path
+    texts: dict[str, str]
     workflows: dict[str, dict[Any, Any]]
-
-    def files(self) -> list[Path]:
-        return [self.project / ".github" / "workflows" / name for name in sorted(self.workflows)]
 
 
 def render_variant(variant: Variant, output_dir: Path, config_file: Path) -> Path:
-    """Render one variant; without hooks, do what post_gen does to workflows: drop actionlint's config for
-    github-hosted, and the drift workflow for a task other than tabular.
+    """Render one variant; without hooks, do what post_gen does to workflows: drop what only cloud runners use
+    for github-hosted, and the drift workflow for a task other than tabular.
 
     A top-level function so that worker processes can run it. The hooks' git and DVC set-up take ~2 s a render
     and touch no workflow, so most variants skip them; the `hooked` ones check that shortcut matches the hooks.
@@ -179,17 +180,24 @@ def render_variant(variant: Variant, output_dir: Path, config_file: Path) -> Pat
         )
     )
     if not variant.hooks and variant.runner == "github-hosted":
-        (project / ACTIONLINT_CONFIG).unlink()
+        for path in CLOUD_RUNNER_FILES:
+            (project / path).unlink()
+        (project / CLEANUP_SCRIPT).parent.rmdir()
     if not variant.hooks and variant.task != TABULAR:
         (project / ".github" / "workflows" / DRIFT_WORKFLOW).unlink()
     return project
 
 
-def load_workflow(path: Path) -> dict[Any, Any]:
+def load_workflow(text: str) -> dict[Any, Any]:
     """The workflow as YAML reads it, with the key `on` (which YAML 1.1 reads as true) under its own name."""
-    workflow = yaml.load(path.read_text(), Loader=SAFE_LOADER)
+    workflow = yaml.load(text, Loader=SAFE_LOADER)
     workflow["on"] = workflow.pop(True, workflow.get("on"))
     return workflow
+
+
+def read_rendered(project: Path) -> Rendered:
+    texts = {path.name: path.read_text() for path in sorted((project / ".github" / "workflows").glob("*.yml"))}
+    return Rendered(project, texts, {name: load_workflow(text) for name, text in texts.items()})
 
 
 @pytest.fixture(scope="module")
@@ -207,44 +215,33 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Rendered]:
         with ProcessPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
             ordered = sorted(VARIANTS, key=lambda v: not v.hooks)  # the slow hooked renders first, for balance
             futures = {v.id: pool.submit(render_variant, v, root / v.id, config_file) for v in ordered}
-            projects = {variant_id: future.result() for variant_id, future in futures.items()}
-    return {
-        variant_id: Rendered(
-            project,
-            {path.name: load_workflow(path) for path in sorted((project / ".github" / "workflows").glob("*.yml"))},
-        )
-        for variant_id, project in projects.items()
-    }
+            return {variant_id: read_rendered(future.result()) for variant_id, future in futures.items()}
 
 
-def owner(finding: str, projects: Mapping[str, Path]) -> str:
-    """The variant a finding is about, from the project folder in its file name."""
-    for variant_id, project in projects.items():
-        if f"{project}{os.sep}" in finding:
-            return variant_id
-    return UNATTRIBUTED
+def distinct(
+    rendered: dict[str, Rendered], name: str, variants: Sequence[Variant] = VARIANTS
+) -> list[tuple[Variant, dict[Any, Any]]]:
+    """One (variant, parsed workflow) for each distinct text of the workflow `name` among `variants` that have it.
 
-
-def lint_all(files_by_variant: Mapping[str, Sequence[Path]]) -> dict[str, list[str]]:
-    """Each linter once over every file, the three external tools side by side; findings grouped by variant.
-
-    Starting a linter costs more than linting a file, so one call per tool instead of one per variant.
+    Many answers leave a workflow byte-for-byte the same (the registry does not touch train.yml): a check of
+    one of those files is a check of all of them.
     """
-    files = [path for paths in files_by_variant.values() for path in paths]
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        runs = [pool.submit(linter, files) for linter in (actionlint, zizmor, check_schema)]
-        findings = [f"{path}: {finding} [pinned-uses]" for path in files for finding in pinned_uses(path.read_text())]
-        findings += [finding for run in runs for finding in run.result()]
-    projects = {variant_id: paths[0].parents[2] for variant_id, paths in files_by_variant.items()}
-    grouped: dict[str, list[str]] = {variant_id: [] for variant_id in [*projects, UNATTRIBUTED]}
-    for finding in findings:
-        grouped[owner(finding, projects)].append(finding)
-    return grouped
+    seen: dict[str, tuple[Variant, dict[Any, Any]]] = {}
+    for variant in variants:
+        result = rendered[variant.id]
+        if name in result.texts:
+            seen.setdefault(result.texts[name], (variant, result.workflows[name]))
+    return list(seen.values())
 
 
-@pytest.fixture(scope="module")
-def lint_findings(rendered: dict[str, Rendered]) -> dict[str, list[str]]:
-    return lint_all({variant_id: r.files() for variant_id, r in rendered.items()})
+def distinct_files(rendered: dict[str, Rendered], relative: Path | str) -> list[Path]:
+    """The rendered files at `relative` (a workflow, the clean-up script), one for each distinct content."""
+    seen: dict[bytes, Path] = {}
+    for result in rendered.values():
+        path = result.project / relative
+        if path.is_file():
+            seen.setdefault(path.read_bytes(), path)
+    return list(seen.values())
 
 
 # --- small readers for the parsed workflows --------------------------------------------------------------------
@@ -302,7 +299,8 @@ def launch_flags(script: str) -> dict[str, str | None]:
     """The `cml runner launch` options as the shell passes them: continuations joined, quotes removed.
 
     Parsing the command, rather than searching the text, means a flag in a comment or another command or
-    with a wrong value does not count. A flag given twice is an error.
+    with a wrong value does not count. A flag given twice is an error, but for `--cloud-metadata` (see
+    `metadata_flags`), which CML takes repeatedly.
     """
     joined = script.replace("\\\n", " ")
     commands = [line for line in joined.splitlines() if line.strip().startswith("cml runner launch")]
@@ -311,9 +309,24 @@ def launch_flags(script: str) -> dict[str, str | None]:
     flags: dict[str, str | None] = {}
     for word in words:
         name, has_value, value = word.partition("=")
+        if name == "--cloud-metadata":
+            continue
         assert name.startswith("--") and name not in flags, f"unexpected or repeated argument {word!r}"
         flags[name] = value if has_value else None
     return flags
+
+
+# --- the matrix and the linters --------------------------------------------------------------------------------
+
+
+def metadata_flags(script: str) -> dict[str, str]:
+    """The `--cloud-metadata=key=value` pairs of the `cml runner launch` command (an option it takes repeatedly)."""
+    joined = script.replace("\\\n", " ")
+    (command,) = [line for line in joined.splitlines() if line.strip().startswith("cml runner launch")]
+    pairs = [
+        word.removeprefix("--cloud-metadata=") for word in shlex.split(command) if word.startswith("--cloud-metadata=")
+    ]
+    return dict(pair.split("=", 1) for pair in pairs)
 
 
 # --- the matrix and the linters --------------------------------------------------------------------------------
@@ -329,45 +342,74 @@ def test_matrix_covers_every_valid_combination() -> None:
     assert {v.runner for v in MATRIX if v.hooks} == {"github-hosted", "aws"}
 
 
-def test_every_variant_renders_every_workflow(rendered: dict[str, Rendered]) -> None:
+def test_every_variant_renders_its_workflows_and_only_cloud_runners_get_the_machine_clean_up(
+    rendered: dict[str, Rendered],
+) -> None:
+    """The drift check needs feature columns (tabular only); the sweep and its script need a cloud runner."""
     assert set(rendered) == set(ids(VARIANTS))
     for variant in VARIANTS:
-        expected = tuple(name for name in WORKFLOW_NAMES if variant.task == TABULAR or name != DRIFT_WORKFLOW)
-        assert tuple(rendered[variant.id].workflows) == expected, variant.id
+        expected = {name for name in WORKFLOW_NAMES if variant.task == TABULAR or name != DRIFT_WORKFLOW}
+        expected |= {SWEEP_WORKFLOW} if variant.runner in CLOUD_RUNNERS else set()
+        assert set(rendered[variant.id].workflows) == expected, variant.id
+        if variant.hooks or variant.runner in CLOUD_RUNNERS:  # the hooks, not this module, removed them
+            for path in CLOUD_RUNNER_FILES:
+                assert (rendered[variant.id].project / path).is_file() == (variant.runner in CLOUD_RUNNERS), path
+    hosted = next(v for v in VARIANTS if v.hooks and v.runner == "github-hosted")
+    assert not (rendered[hosted.id].project / CLEANUP_SCRIPT).parent.exists(), "an empty .github/scripts is left"
 
 
-def test_every_finding_names_its_variant(lint_findings: dict[str, list[str]]) -> None:
-    assert lint_findings[UNATTRIBUTED] == []
-
-
-@pytest.mark.parametrize("variant", VARIANTS, ids=ids(VARIANTS))
-def test_linters_report_nothing(lint_findings: dict[str, list[str]], variant: Variant) -> None:
-    """actionlint, zizmor, the GitHub workflow schema and SHA pins, each run once over all variants."""
-    findings = lint_findings[variant.id]
-    assert findings == [], f"{variant.id}:\n" + "\n".join(findings)
+def test_linters_report_nothing(rendered: dict[str, Rendered]) -> None:
+    """actionlint, zizmor, the GitHub workflow schema and SHA pins on each distinct workflow, ShellCheck on each
+    distinct clean-up script; each tool runs once over all of them (starting it costs more than a file)."""
+    workflows = [
+        path
+        for name in (*WORKFLOW_NAMES, SWEEP_WORKFLOW)
+        for path in distinct_files(rendered, f".github/workflows/{name}")
+    ]
+    scripts = distinct_files(rendered, CLEANUP_SCRIPT)
+    assert len(scripts) == len(CLOUD_RUNNERS) + 1  # one per cloud, and a cloud region that is not a generic one
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        runs_ = [
+            pool.submit(actionlint, workflows),
+            pool.submit(zizmor, workflows),
+            pool.submit(check_schema, workflows),
+        ]
+        runs_.append(pool.submit(shellcheck, scripts))
+        findings = [
+            f"{path}: {finding} [pinned-uses]" for path in workflows for finding in pinned_uses(path.read_text())
+        ]
+        findings += [finding for run in runs_ for finding in run.result()]
+    assert findings == [], "\n".join(findings)
 
 
 # --- train.yml -----------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("variant", VARIANTS, ids=ids(VARIANTS))
-def test_train_triggers_permissions_concurrency_and_timeouts(rendered: dict[str, Rendered], variant: Variant) -> None:
-    workflows = rendered[variant.id].workflows
-    train = workflows["train.yml"]
-    assert set(train["on"]) == {"push", "pull_request", "workflow_dispatch"}
-    assert train["on"]["push"] == {"branches": ["**"]}
-    assert sorted(train["on"]["pull_request"]["types"]) == ["opened", "reopened", "synchronize"]
-    assert train["permissions"] == {}
-    assert train["concurrency"]["cancel-in-progress"] is True
-    for name, workflow in workflows.items():
-        for job_name, job in workflow["jobs"].items():
-            assert isinstance(job.get("timeout-minutes"), int), f"{name}: job {job_name} has no timeout-minutes"
-            assert job["timeout-minutes"] > 0, f"{name}: job {job_name}"
+def test_every_job_has_a_timeout(rendered: dict[str, Rendered], subtests: pytest.Subtests) -> None:
+    for name in (*WORKFLOW_NAMES, SWEEP_WORKFLOW):
+        for variant, workflow in distinct(rendered, name):
+            for job_name, job in workflow["jobs"].items():
+                with subtests.test(variant=variant.id, workflow=name, job=job_name):
+                    assert isinstance(job.get("timeout-minutes"), int) and job["timeout-minutes"] > 0
 
 
-@pytest.mark.parametrize("variant", CLOUD_VARIANTS, ids=ids(CLOUD_VARIANTS))
-def test_cloud_runner_is_launched_with_the_answers(rendered: dict[str, Rendered], variant: Variant) -> None:
-    jobs = rendered[variant.id].workflows["train.yml"]["jobs"]
+def test_train_triggers_permissions_and_concurrency(rendered: dict[str, Rendered], subtests: pytest.Subtests) -> None:
+    for variant, train in distinct(rendered, "train.yml"):
+        with subtests.test(variant=variant.id):
+            assert set(train["on"]) == {"push", "pull_request", "workflow_dispatch"}
+            assert train["on"]["push"] == {"branches": ["**"]}
+            assert sorted(train["on"]["pull_request"]["types"]) == ["opened", "reopened", "synchronize"]
+            assert train["permissions"] == {}
+            assert train["concurrency"]["cancel-in-progress"] is True
+
+
+def test_cloud_runner_is_launched_with_the_answers(rendered: dict[str, Rendered], subtests: pytest.Subtests) -> None:
+    for variant, workflow in distinct(rendered, "train.yml", CLOUD_VARIANTS):
+        with subtests.test(variant=variant.id):
+            check_launch(variant, workflow["jobs"])
+
+
+def check_launch(variant: Variant, jobs: dict[str, Any]) -> None:
     launch = jobs["launch"]
     assert launch["runs-on"] == "ubuntu-latest"
     _, step = step_named(launch, "Launch the runner")
@@ -406,100 +448,146 @@ def test_cloud_runner_is_launched_with_the_answers(rendered: dict[str, Rendered]
     assert gpu_options == (variant.cloud_gpu != "nogpu"), "a GPU machine must hand its GPUs to the container"
 
 
-@pytest.mark.parametrize("variant", CLOUD_VARIANTS, ids=ids(CLOUD_VARIANTS))
-def test_cloud_runner_gets_its_clouds_secrets(rendered: dict[str, Rendered], variant: Variant) -> None:
-    launch = rendered[variant.id].workflows["train.yml"]["jobs"]["launch"]
-    index, step = step_named(launch, "Launch the runner")
-    assert step["env"]["REPO_TOKEN"] == secret("CML_RUNNER_TOKEN")
-    assert secret_names(step["env"]) == LAUNCH_SECRETS[variant.runner]
-    for name in LAUNCH_SECRETS[variant.runner] - {"CML_RUNNER_TOKEN"}:
-        assert step["env"][name] == secret(name), "CML reads each credential under the secret's own name"
-    credential_steps = indexes_using(launch, "aws-actions/configure-aws-credentials")
+def test_cloud_runner_gets_its_clouds_secrets(rendered: dict[str, Rendered], subtests: pytest.Subtests) -> None:
+    for variant, workflow in distinct(rendered, "train.yml", CLOUD_VARIANTS):
+        with subtests.test(variant=variant.id):
+            launch = workflow["jobs"]["launch"]
+            index, step = step_named(launch, "Launch the runner")
+            assert step["env"]["REPO_TOKEN"] == secret("CML_RUNNER_TOKEN")
+            assert secret_names(step["env"]) == LAUNCH_SECRETS[variant.runner]
+            for name in LAUNCH_SECRETS[variant.runner] - {"CML_RUNNER_TOKEN"}:
+                assert step["env"][name] == secret(name), "CML reads each credential under the secret's own name"
+            check_aws_credentials_step(variant, launch, index)
+
+
+def check_aws_credentials_step(variant: Variant, job: dict[str, Any], used_at: int) -> None:
+    """AWS credentials come from the credentials action before the step that uses them, and only for aws."""
+    credential_steps = indexes_using(job, "aws-actions/configure-aws-credentials")
     if variant.runner == "aws":
-        assert len(credential_steps) == 1 and credential_steps[0] < index
-        credentials = launch["steps"][credential_steps[0]]["with"]
+        assert len(credential_steps) == 1 and credential_steps[0] < used_at
+        credentials = job["steps"][credential_steps[0]]["with"]
         assert secret_names(credentials) == {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}
     else:
         assert credential_steps == []
 
 
-@pytest.mark.parametrize("variant", HOSTED_VARIANTS, ids=ids(HOSTED_VARIANTS))
-def test_github_hosted_trains_on_ubuntu_without_a_launch(rendered: dict[str, Rendered], variant: Variant) -> None:
-    jobs = rendered[variant.id].workflows["train.yml"]["jobs"]
-    assert "launch" not in jobs
-    train = jobs["train"]
-    assert train["runs-on"] == "ubuntu-latest"
-    assert "container" not in train
-    assert "needs" not in train
+def test_cloud_machine_is_tagged_and_removed_after_training_whatever_happened(
+    rendered: dict[str, Rendered], subtests: pytest.Subtests
+) -> None:
+    """The launch tags the machine with the repository, the run and the time; the clean-up job removes this run's
+    machine after training, passed, failed or cancelled, with the cloud's own credentials."""
+    for variant, workflow in distinct(rendered, "train.yml", CLOUD_VARIANTS):
+        with subtests.test(variant=variant.id):
+            jobs = workflow["jobs"]
+            _, launch = step_named(jobs["launch"], "Launch the runner")
+            assert metadata_flags(launch["run"]) == {
+                "github-repository-id": "$GITHUB_REPOSITORY_ID",
+                "github-run": "$GITHUB_RUN_ID-$GITHUB_RUN_ATTEMPT",
+                "github-launched-at": "$(date +%s)",
+            }
+            clean_up = jobs["clean-up"]
+            assert clean_up["needs"] == ["launch", "train"]
+            assert clean_up["if"] == "always() && needs.launch.result != 'skipped'"
+            assert clean_up["runs-on"] == "ubuntu-latest"
+            index, step = step_named(clean_up, "Remove the machine if it is still there")
+            assert shlex.split(step["run"]) == [
+                "bash",
+                str(CLEANUP_SCRIPT),
+                "remove",
+                "--run",
+                "$GITHUB_RUN_ID-$GITHUB_RUN_ATTEMPT",
+            ]
+            assert secret_names(step.get("env")) == LAUNCH_SECRETS[variant.runner] - {"CML_RUNNER_TOKEN"}
+            check_aws_credentials_step(variant, clean_up, index)
 
 
-# A github-hosted variant rendered without hooks had the file removed by this module, so it tells nothing.
-CONFIG_VARIANTS = [variant for variant in VARIANTS if variant.runner != "github-hosted" or variant.hooks]
+def test_sweep_lists_old_machines_until_told_to_remove_them(
+    rendered: dict[str, Rendered], subtests: pytest.Subtests
+) -> None:
+    for variant, sweep in distinct(rendered, SWEEP_WORKFLOW, CLOUD_VARIANTS):
+        with subtests.test(variant=variant.id):
+            assert sweep["permissions"] == {}
+            assert sweep["on"]["schedule"][0]["cron"]
+            remove = sweep["on"]["workflow_dispatch"]["inputs"]["remove"]
+            assert remove["type"] == "boolean" and remove["default"] is False
+            (job,) = sweep["jobs"].values()
+            index, step = step_named(job, "List or remove the machines older than the limit")
+            assert step["env"]["REMOVE"] == "${{ inputs.remove || vars.RUNNER_MACHINE_SWEEP == 'remove' }}"
+            assert "action=list; fi" in step["run"] and f'bash {CLEANUP_SCRIPT} "$action" --older-than' in step["run"]
+            assert secret_names(step["env"]) == LAUNCH_SECRETS[variant.runner] - {"CML_RUNNER_TOKEN"}
+            check_aws_credentials_step(variant, job, index)
 
 
-@pytest.mark.parametrize("variant", CONFIG_VARIANTS, ids=ids(CONFIG_VARIANTS))
-def test_actionlint_config_only_for_cloud_runners(rendered: dict[str, Rendered], variant: Variant) -> None:
-    """Cloud runners' labels need declaring; a github-hosted project has no use for the file, and the hook drops it."""
-    config = rendered[variant.id].project / ACTIONLINT_CONFIG
-    assert config.is_file() == (variant.runner in CLOUD_RUNNERS)
+def test_github_hosted_trains_on_ubuntu_without_a_launch(rendered: dict[str, Rendered]) -> None:
+    for variant, train in distinct(rendered, "train.yml", HOSTED_VARIANTS):
+        assert set(train["jobs"]) == {"fork-notice", "train"}, variant.id
+        job = train["jobs"]["train"]
+        assert job["runs-on"] == "ubuntu-latest"
+        assert "container" not in job
+        assert "needs" not in job
 
 
-@pytest.mark.parametrize("variant", VARIANTS, ids=ids(VARIANTS))
-def test_train_job_runs_make_ci_and_posts_the_report(rendered: dict[str, Rendered], variant: Variant) -> None:
-    workflow = rendered[variant.id].workflows["train.yml"]
-    train = workflow["jobs"]["train"]
-    commands = runs(train)
-    assert "make ci" in [command.strip() for command in commands]
-    (comment,) = [command for command in commands if "cml comment" in command]
-    # CML would upload the report's pictures to its public image host; they stay with the run instead.
-    assert "--publish=false" in shlex.split(comment.splitlines()[-1]) and "report.md" in comment
-    artifact_index, artifact = step_using(train, "actions/upload-artifact")
-    comment_index, _ = step_named(train, "Post the report")
-    assert artifact_index < comment_index
-    assert {"report.md", "metrics/confusion_matrix.png"} <= set(artifact["with"]["path"].split())
-    assert workflow["env"]["ITERATIVE_DO_NOT_TRACK"] == "1"  # no CML usage reports, as DVC's are off
+def test_train_job_runs_make_ci_and_posts_the_report(rendered: dict[str, Rendered], subtests: pytest.Subtests) -> None:
+    for variant, workflow in distinct(rendered, "train.yml"):
+        with subtests.test(variant=variant.id):
+            train = workflow["jobs"]["train"]
+            commands = runs(train)
+            assert "make ci" in [command.strip() for command in commands]
+            (comment,) = [command for command in commands if "cml comment" in command]
+            # CML would upload the report's pictures to its public image host; they stay with the run instead.
+            assert "--publish=false" in shlex.split(comment.splitlines()[-1]) and "report.md" in comment
+            artifact_index, artifact = step_using(train, "actions/upload-artifact")
+            comment_index, _ = step_named(train, "Post the report")
+            assert artifact_index < comment_index
+            assert {"report.md", "metrics/confusion_matrix.png"} <= set(artifact["with"]["path"].split())
+            assert workflow["env"]["ITERATIVE_DO_NOT_TRACK"] == "1"  # no CML usage reports, as DVC's are off
 
 
-@pytest.mark.parametrize("variant", VARIANTS, ids=ids(VARIANTS))
-def test_oidc_credentials_outlive_the_work_that_uses_them(rendered: dict[str, Rendered], variant: Variant) -> None:
+def test_oidc_credentials_outlive_the_work_that_uses_them(
+    rendered: dict[str, Rendered], subtests: pytest.Subtests
+) -> None:
     """Role credentials last an hour unless asked: training, and a machine removing itself after it, take longer."""
-    jobs = rendered[variant.id].workflows["train.yml"]["jobs"]
-    train_seconds = jobs["train"]["timeout-minutes"] * 60
-    launch_seconds = train_seconds + jobs["launch"]["timeout-minutes"] * 60 if "launch" in jobs else 0
-    needed = {"train": train_seconds, "launch": launch_seconds}
-    for job_name, job in jobs.items():
-        for index in indexes_using(job, "aws-actions/configure-aws-credentials"):
-            duration = job["steps"][index]["with"]["role-duration-seconds"]
-            assert duration >= needed[job_name], f"{job_name}: {duration} s"
+    for variant, workflow in distinct(rendered, "train.yml"):
+        with subtests.test(variant=variant.id):
+            jobs = workflow["jobs"]
+            train_seconds = jobs["train"]["timeout-minutes"] * 60
+            launch_seconds = train_seconds + jobs["launch"]["timeout-minutes"] * 60 if "launch" in jobs else 0
+            needed = {"train": train_seconds, "launch": launch_seconds}
+            for job_name, job in jobs.items():
+                for index in indexes_using(job, "aws-actions/configure-aws-credentials"):
+                    duration = job["steps"][index]["with"].get("role-duration-seconds", 3600)
+                    assert duration >= needed.get(job_name, 0), f"{job_name}: {duration} s"
 
 
-@pytest.mark.parametrize("variant", VARIANTS, ids=ids(VARIANTS))
-def test_secrets_only_in_step_env_or_with(rendered: dict[str, Rendered], variant: Variant) -> None:
-    """A secret in a job's or the workflow's env reaches every step, third-party actions included."""
-    for name, workflow in rendered[variant.id].workflows.items():
-        for path, value in strings(workflow):
-            if SECRET.search(value) is None:
-                continue
-            where = ".".join(map(str, path))
-            assert len(path) == 6 and path[0] == "jobs" and path[2] == "steps", f"{name}: secret at {where}"
-            assert path[4] in ("env", "with"), f"{name}: secret at {where}"
+def test_secrets_and_expressions_stay_out_of_scripts_and_shared_env(
+    rendered: dict[str, Rendered], subtests: pytest.Subtests
+) -> None:
+    """A secret in a job's or the workflow's env reaches every step, third-party actions included; an expression
+    inside a `run:` script is pasted into it before the shell sees it, where env: passes it as plain data."""
+    for name in (*WORKFLOW_NAMES, SWEEP_WORKFLOW):
+        for variant, workflow in distinct(rendered, name):
+            with subtests.test(variant=variant.id, workflow=name):
+                for path, value in strings(workflow):
+                    if SECRET.search(value) is None:
+                        continue
+                    where = ".".join(map(str, path))
+                    assert len(path) == 6 and path[0] == "jobs" and path[2] == "steps", f"secret at {where}"
+                    assert path[4] in ("env", "with"), f"secret at {where}"
+                for job_name, step in steps(workflow):
+                    script = step.get("run", "")
+                    assert "${{" not in script, f"job {job_name}, step {step.get('name', script[:40])!r}"
 
 
-@pytest.mark.parametrize("variant", VARIANTS, ids=ids(VARIANTS))
-def test_no_expression_inside_a_run_script(rendered: dict[str, Rendered], variant: Variant) -> None:
-    """Expressions are pasted into the script before the shell sees it; env: passes them as plain data."""
-    for name, workflow in rendered[variant.id].workflows.items():
-        for job_name, step in steps(workflow):
-            script = step.get("run", "")
-            assert "${{" not in script, f"{name}: job {job_name}, step {step.get('name', script[:40])!r}"
+# --- deploy.yml, test.yml, drift.yml ---------------------------------------------------------------------------------
 
 
-# --- deploy.yml and test.yml ---------------------------------------------------------------------------------------
+def test_deploy_ships_the_released_model_from_main(rendered: dict[str, Rendered], subtests: pytest.Subtests) -> None:
+    for variant, deploy in distinct(rendered, "deploy.yml"):
+        with subtests.test(variant=variant.id):
+            check_deploy(variant, deploy)
 
 
-@pytest.mark.parametrize("variant", VARIANTS, ids=ids(VARIANTS))
-def test_deploy_ships_the_released_model_from_main(rendered: dict[str, Rendered], variant: Variant) -> None:
-    deploy = rendered[variant.id].workflows["deploy.yml"]
+def check_deploy(variant: Variant, deploy: dict[Any, Any]) -> None:
     assert deploy["on"] == {"push": {"branches": ["main"]}, "workflow_dispatch": None}
     assert deploy["permissions"] == {}
     (job,) = deploy["jobs"].values()
@@ -527,33 +615,32 @@ def test_deploy_ships_the_released_model_from_main(rendered: dict[str, Rendered]
         assert login["with"]["password"] == secret(password)
 
 
-@pytest.mark.parametrize("variant", VARIANTS, ids=ids(VARIANTS))
-def test_tests_workflow_runs_make_test_on_ubuntu(rendered: dict[str, Rendered], variant: Variant) -> None:
-    jobs = rendered[variant.id].workflows["test.yml"]["jobs"]
-    assert any(
-        job["runs-on"] == "ubuntu-latest" and "make test" in [command.strip() for command in runs(job)]
-        for job in jobs.values()
-    )
+def test_tests_workflow_runs_make_test_on_ubuntu(rendered: dict[str, Rendered]) -> None:
+    for variant, workflow in distinct(rendered, "test.yml"):
+        assert any(
+            job["runs-on"] == "ubuntu-latest" and "make test" in [command.strip() for command in runs(job)]
+            for job in workflow["jobs"].values()
+        ), variant.id
 
 
-@pytest.mark.parametrize("variant", TABULAR_VARIANTS, ids=ids(TABULAR_VARIANTS))
 def test_drift_check_runs_on_a_schedule_and_opens_a_retraining_pull_request(
-    rendered: dict[str, Rendered], variant: Variant
+    rendered: dict[str, Rendered], subtests: pytest.Subtests
 ) -> None:
-    drift = rendered[variant.id].workflows["drift.yml"]
-    assert set(drift["on"]) == {"schedule", "workflow_dispatch"}
-    assert drift["on"]["schedule"][0]["cron"]
-    (job,) = drift["jobs"].values()
-    steps = {step.get("id") or step.get("name"): step for step in job["steps"]}
-    check = steps["drift"]
-    assert check["run"] == "make drift BATCH=drift_batch.csv"
-    assert check["continue-on-error"] is True  # drift is a finding; other failures fail the job at the end
-    opening = steps["Open a retraining pull request"]
-    assert opening["if"] == "steps.drift.outputs.drifted == 'true'"
-    assert opening["env"]["PR_TOKEN"] == "${{ secrets.RETRAIN_PR_TOKEN }}"
-    assert "gh pr create" in opening["run"]
-    failing = steps["Fail on an error that is not drift"]
-    assert failing["if"] == "steps.drift.outcome == 'failure' && steps.drift.outputs.drifted != 'true'"
+    for variant, drift in distinct(rendered, DRIFT_WORKFLOW, TABULAR_VARIANTS):
+        with subtests.test(variant=variant.id):
+            assert set(drift["on"]) == {"schedule", "workflow_dispatch"}
+            assert drift["on"]["schedule"][0]["cron"]
+            (job,) = drift["jobs"].values()
+            by_name = {step.get("id") or step.get("name"): step for step in job["steps"]}
+            check = by_name["drift"]
+            assert check["run"] == "make drift BATCH=drift_batch.csv"
+            assert check["continue-on-error"] is True  # drift is a finding; other failures fail the job at the end
+            opening = by_name["Open a retraining pull request"]
+            assert opening["if"] == "steps.drift.outputs.drifted == 'true'"
+            assert opening["env"]["PR_TOKEN"] == "${{ secrets.RETRAIN_PR_TOKEN }}"
+            assert "gh pr create" in opening["run"]
+            failing = by_name["Fail on an error that is not drift"]
+            assert failing["if"] == "steps.drift.outcome == 'failure' && steps.drift.outputs.drifted != 'true'"
 
 
 @pytest.mark.parametrize("variant", OTHER_REMOTES, ids=ids(OTHER_REMOTES))

@@ -1,4 +1,5 @@
-"""Real linters for GitHub Actions workflows, callable from tests: actionlint, zizmor, check-jsonschema, SHA pins.
+"""Real linters for GitHub Actions workflows, callable from tests: actionlint, zizmor, check-jsonschema, SHA pins,
+and ShellCheck for the scripts they run.
 
 Each checker takes workflow files (or, for `pinned_uses`, a workflow's text) and returns its findings as
 `file:line:col: message`-style strings; an empty list means clean. A checker that cannot run at all (tool not
@@ -154,6 +155,20 @@ def check_schema(paths: Iterable[str | Path]) -> list[str]:
     if (result.returncode == 1) != bool(findings):
         raise _failure("check-jsonschema", result)
     return findings
+
+
+def shellcheck(paths: Iterable[str | Path]) -> list[str]:
+    """ShellCheck's findings on shell scripts, every severity (a script the workflows run is code too)."""
+    files = _paths(paths)
+    exe = _executable("shellcheck", "pip install -r requirements.txt")
+    result = _run([exe, "--format=json1", *map(str, files)])
+    if result.returncode not in (0, 1):
+        raise _failure("shellcheck", result)
+    try:
+        comments = json.loads(result.stdout)["comments"]
+    except (json.JSONDecodeError, KeyError) as error:
+        raise _failure("shellcheck", result) from error
+    return [f"{c['file']}:{c['line']}:{c['column']}: {c['message']} [SC{c['code']}, {c['level']}]" for c in comments]
 
 
 def _parsed_uses(workflow_text: str) -> list[str]:
