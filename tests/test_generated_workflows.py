@@ -277,7 +277,7 @@ def step_named(job: dict[str, Any], name: str) -> tuple[int, dict[str, Any]]:
 
 def indexes_using(job: dict[str, Any], action: str) -> list[int]:
     """Where the job's steps use `action` (pinned by SHA, so matched on the part before `@`)."""
-    return [index for index, step in enumerate(job["steps"]) if step.get("uses", "").split("@")[0] == action]
+    return [index for index, step in enumerate(job.get("steps", [])) if step.get("uses", "").split("@")[0] == action]
 
 
 def step_using(job: dict[str, Any], action: str) -> tuple[int, dict[str, Any]]:
@@ -389,6 +389,8 @@ def test_every_job_has_a_timeout(rendered: dict[str, Rendered], subtests: pytest
     for name in (*WORKFLOW_NAMES, SWEEP_WORKFLOW):
         for variant, workflow in distinct(rendered, name):
             for job_name, job in workflow["jobs"].items():
+                if "uses" in job:  # a call: the called workflow's jobs have their own, and GitHub allows no other
+                    continue
                 with subtests.test(variant=variant.id, workflow=name, job=job_name):
                     assert isinstance(job.get("timeout-minutes"), int) and job["timeout-minutes"] > 0
 
@@ -400,7 +402,7 @@ def test_train_triggers_permissions_and_concurrency(rendered: dict[str, Rendered
             assert train["on"]["push"] == {"branches": ["**"]}
             assert sorted(train["on"]["pull_request"]["types"]) == ["opened", "reopened", "synchronize"]
             assert train["permissions"] == {}
-            assert train["concurrency"]["cancel-in-progress"] is True
+            assert train["concurrency"]["cancel-in-progress"] == "${{ github.ref != 'refs/heads/main' }}"
 
 
 def test_cloud_runner_is_launched_with_the_answers(rendered: dict[str, Rendered], subtests: pytest.Subtests) -> None:
@@ -520,7 +522,7 @@ def test_sweep_lists_old_machines_until_told_to_remove_them(
 
 def test_github_hosted_trains_on_ubuntu_without_a_launch(rendered: dict[str, Rendered]) -> None:
     for variant, train in distinct(rendered, "train.yml", HOSTED_VARIANTS):
-        assert set(train["jobs"]) == {"fork-notice", "train"}, variant.id
+        assert set(train["jobs"]) == {"fork-notice", "train", "deploy"}, variant.id
         job = train["jobs"]["train"]
         assert job["runs-on"] == "ubuntu-latest"
         assert "container" not in job
@@ -571,11 +573,56 @@ def test_secrets_and_expressions_stay_out_of_scripts_and_shared_env(
                     if SECRET.search(value) is None:
                         continue
                     where = ".".join(map(str, path))
+                    if path[0] == "jobs" and path[2] == "secrets":  # handed to a called workflow, by name
+                        assert len(path) == 4 and value == secret(path[3]), f"secret at {where}"
+                        continue
                     assert len(path) == 6 and path[0] == "jobs" and path[2] == "steps", f"secret at {where}"
                     assert path[4] in ("env", "with"), f"secret at {where}"
                 for job_name, step in steps(workflow):
                     script = step.get("run", "")
                     assert "${{" not in script, f"job {job_name}, step {step.get('name', script[:40])!r}"
+
+
+def test_a_merge_is_deployed_after_training_from_the_commit_train_recorded(
+    rendered: dict[str, Rendered], subtests: pytest.Subtests
+) -> None:
+    """Deploy runs after the training job passed on main (its gate included), on the commit whose dvc.lock it
+    pushed, handing over exactly the secrets deploy.yml declares; a newer push to main waits instead of
+    cancelling a deploy."""
+    seen: set[tuple[str, str]] = set()
+    for variant in VARIANTS:
+        texts = rendered[variant.id].texts
+        if (texts["train.yml"], texts["deploy.yml"]) in seen:
+            continue
+        seen.add((texts["train.yml"], texts["deploy.yml"]))
+        train, deploy = (rendered[variant.id].workflows[name] for name in ("train.yml", "deploy.yml"))
+        with subtests.test(variant=variant.id):
+            assert train["concurrency"]["cancel-in-progress"] == "${{ github.ref != 'refs/heads/main' }}"
+            caller = train["jobs"]["deploy"]
+            assert caller["needs"] == "train"
+            assert caller["uses"] == "./.github/workflows/deploy.yml"
+            assert caller["if"] == (
+                "github.event_name != 'pull_request' && github.ref == 'refs/heads/main' "
+                "&& needs.train.outputs.commit != ''"
+            )
+            assert caller["with"] == {"commit": "${{ needs.train.outputs.commit }}"}
+            declared = deploy["on"]["workflow_call"]["secrets"] or {}
+            passed = caller.get("secrets", {})
+            assert set(passed) == set(declared), "every secret deploy.yml declares, and only those"
+            assert all(passed[name] == secret(name) for name in passed)
+            (job,) = deploy["jobs"].values()
+            assert {name: value for name, value in caller["permissions"].items() if value != "read"} == {
+                name: value for name, value in job["permissions"].items() if value != "read"
+            }, "the caller grants what the deploy job needs, no more"
+            # No push is needed when dvc.lock did not change; none is deployed when the branch moved on.
+            outputs = train["jobs"]["train"]["outputs"]
+            assert outputs["commit"] == (
+                "${{ steps.push-lock.outcome == 'skipped' && github.sha || steps.push-lock.outputs.commit }}"
+            )
+            _, push = step_named(train["jobs"]["train"], "Push the updated dvc.lock to the branch")
+            assert (
+                push["id"] == "push-lock" and 'echo "commit=$(git rev-parse HEAD)" >> "$GITHUB_OUTPUT"' in push["run"]
+            )
 
 
 # --- deploy.yml, test.yml, drift.yml ---------------------------------------------------------------------------------
@@ -588,17 +635,27 @@ def test_deploy_ships_the_released_model_from_main(rendered: dict[str, Rendered]
 
 
 def check_deploy(variant: Variant, deploy: dict[Any, Any]) -> None:
-    assert deploy["on"] == {"push": {"branches": ["main"]}, "workflow_dispatch": None}
+    """Called by Train with the commit to ship, or run by hand on main; never on a push of its own."""
+    assert set(deploy["on"]) == {"workflow_call", "workflow_dispatch"}
+    assert deploy["on"]["workflow_call"]["inputs"]["commit"] == {
+        "description": "The commit whose dvc.lock records the model to ship",
+        "type": "string",
+        "required": True,
+    }
     assert deploy["permissions"] == {}
     (job,) = deploy["jobs"].values()
     assert job["if"] == "github.ref == 'refs/heads/main'"
+    assert job["concurrency"] == {"group": "deploy", "cancel-in-progress": False}
+    _, checkout = step_using(job, "actions/checkout")
+    assert checkout["with"]["ref"] == job["env"]["COMMIT"] == "${{ inputs.commit || github.sha }}"
 
     release = [i for i, s in enumerate(job["steps"]) if s.get("run", "").strip() == "make release-model"]
     build_index, build = step_using(job, "docker/build-push-action")
     assert len(release) == 1 and release[0] < build_index
     assert job["steps"][release[0]]["id"] == "model", "the image label reads steps.model.outputs"
     assert "steps.model.outputs.model-md5" in build["with"]["labels"]
-    assert "github.sha" in build["with"]["tags"]
+    assert build["with"]["tags"].endswith(":${{ env.COMMIT }}")
+    assert "REVISION=${{ env.COMMIT }}" in build["with"]["build-args"].splitlines()
 
     registry = variant.container_registry
     assert ("packages" in job["permissions"]) == (registry == "ghcr")

@@ -28,6 +28,7 @@ STEPS_BEFORE_THE_GATE = ("Install CML", "Train, push the results and write the r
 GATE_FAILURE = "error: quality gate failed: macro_f1 fell by 0.0641 against origin/main, more than 0.05"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 REPOSITORY = "octo-org/wine-classifier"
+REPOSITORY_ID = "420001"
 
 
 @dataclass(frozen=True)
@@ -349,7 +350,12 @@ def launch_on_aws(project: Path, scratch: Path, images: Path) -> ActRun:
             "AWS_ACCESS_KEY_ID": "key",
             "AWS_SECRET_ACCESS_KEY": "secret",
         },
-        env={"GITHUB_RUN_ID": "4242", "GITHUB_REPOSITORY": REPOSITORY, "AWS_IMAGES_FILE": str(images)},
+        env={
+            "GITHUB_RUN_ID": "4242",
+            "GITHUB_REPOSITORY": REPOSITORY,
+            "GITHUB_REPOSITORY_ID": REPOSITORY_ID,  # GitHub sets it, act does not
+            "AWS_IMAGES_FILE": str(images),
+        },
     )
 
 
@@ -399,3 +405,68 @@ def test_launch_without_the_runner_token_fails_with_what_to_do(aws_project: Path
     assert result.returncode != 0
     assert "CML_RUNNER_TOKEN is not set: create a classic personal access token" in result.step_log, result.output
     assert result.cml_calls == []
+
+
+KUBECONFIG = """apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "https://127.0.0.1:6443"}}]
+users: [{name: u, user: {token: t}}]
+contexts: [{name: ctx, context: {cluster: c, user: u}}]
+current-context: ctx
+"""
+@dataclass(frozen=True)
+class CloudRehearsal:
+    """The Train workflow of a Kubernetes-runner project, all three jobs, on one push; the cluster afterwards."""
+
+    run: ActRun
+    machines_left: list[dict]
+
+
+@pytest.fixture(scope="module")
+def kubernetes_rehearsal(s3_server: S3Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[CloudRehearsal]:
+    """Launch (the `cml` stand-in starts a job in the rehearsal's cluster), train on that runner, clean up."""
+    root = tmp_path_factory.mktemp("kubernetes")
+    with pytest.MonkeyPatch.context() as patch:
+        use_s3_server(patch, s3_server)
+        project = render(root / "work", runner="kubernetes", dvc_remote_url=f"s3://{s3_server.bucket}/kubernetes")
+        published = publish_with_branch(project, root, BRANCH, ("max_depth: 3", "max_depth: 1"), "Shallower trees")
+        state = root / "clouds.json"
+        result = run_act(
+            project,
+            "train.yml",
+            "push",
+            push_event(BRANCH, published.main_sha),
+            root / "act",
+            secrets={
+                **secrets(s3_server),
+                "CML_RUNNER_TOKEN": "a-personal-access-token",
+                "KUBERNETES_CONFIGURATION": KUBECONFIG,
+            },
+            env={
+                **workflow_env(s3_server, published.origin),
+                "CLOUD_STATE_FILE": str(state),
+                "GITHUB_REPOSITORY_ID": REPOSITORY_ID,
+                "GITHUB_RUN_ID": "4343",
+                "GITHUB_RUN_ATTEMPT": "1",
+            },
+        )
+        yield CloudRehearsal(result, json.loads(state.read_text()) if state.is_file() else [])
+
+
+def test_cloud_runner_is_launched_trained_on_and_removed_even_when_training_fails(
+    kubernetes_rehearsal: CloudRehearsal,
+) -> None:
+    """The branch's worse model fails the quality gate, so the training job fails: its machine goes all the same."""
+    run_ = kubernetes_rehearsal.run
+    assert run_.job_succeeded("Launch a cloud runner (kubernetes)"), run_.output[-5000:]
+    launch, comment = run_.cml_calls
+    assert launch["args"][:2] == ["runner", "launch"] and comment["args"][:2] == ["comment", "update"]
+    machine = launch["machine"]
+    assert machine.startswith("cml-cml-4343-1-")
+
+    assert_reported_then_gated(run_)
+    assert stages_executed(run_.output) == ["train", "evaluate"]
+
+    assert run_.job_succeeded("Remove this run's cloud machine"), run_.output[-5000:]
+    assert f"Removing {machine} (run 4343-1, launched 0 h ago)" in run_.step_log
+    assert kubernetes_rehearsal.machines_left == []
