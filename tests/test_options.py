@@ -56,8 +56,9 @@ TASK_FILES = {
     TABULAR: {SAMPLE_DATA[TABULAR], ".github/workflows/drift.yml", "tests/test_drift.py"},
     TEXT: {SAMPLE_DATA[TEXT]},
 }
-# Only cloud runners are self-hosted runners, whose labels actionlint must be told about.
-CLOUD_RUNNER_FILES = {".github/actionlint.yaml"}
+# Only cloud runners are self-hosted runners, whose labels actionlint must be told about, and leave machines
+# that the clean-up script and the sweep workflow remove.
+CLOUD_RUNNER_FILES = {".github/actionlint.yaml", ".github/scripts/cloud-machines.sh", ".github/workflows/sweep.yml"}
 PACKAGE_MODULES = {
     "__init__",
     "atomic",
@@ -70,6 +71,7 @@ PACKAGE_MODULES = {
     "evaluate",
     "gate",
     "hashing",
+    "lockfile",
     "prepare",
     "release",
     "report",

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from {{ cookiecutter.package_name }}.ci import (
-    LOCK_FILE,
     GitHubEvent,
     ReportPlan,
     commit_lock,
@@ -23,6 +22,7 @@ from {{ cookiecutter.package_name }}.ci import (
     run_page,
     write_step_outputs,
 )
+from {{ cookiecutter.package_name }}.lockfile import LOCK_FILE
 
 PARAMS = Path(__file__).parents[1] / "params.yaml"
 BEFORE = "3b18e512dba79e4c8300dd08aeb37f8e728b8dad"
@@ -267,7 +267,7 @@ def test_commit_lock_commits_only_the_lock_and_skips_ci(repo: Path, tracked: boo
     commit_lock()
 
     assert "[skip ci]" in git("log", "-1", "--format=%B")
-    assert git("show", "--name-only", "--format=", "HEAD").split() == [LOCK_FILE]
+    assert git("show", "--name-only", "--format=", "HEAD").split() == [str(LOCK_FILE)]
     assert git("show", f"HEAD:{LOCK_FILE}") == "schema: '2.0'\nstages: {}\n"
     assert git("status", "--porcelain", "--", LOCK_FILE) == ""
     assert not lock_changed()
@@ -324,6 +324,6 @@ def test_continuous_training_trains_pushes_reports_and_commits_the_lock(pipeline
     assert "**Verdict: first result.**" in report
     assert "| macro_f1 | — | 0.8000 | — |" in report
     assert "[skip ci]" in git("log", "-1", "--format=%B")
-    assert git("show", "--name-only", "--format=", "HEAD").split() == [LOCK_FILE]
+    assert git("show", "--name-only", "--format=", "HEAD").split() == [str(LOCK_FILE)]
     assert model_md5 in git("show", f"HEAD:{LOCK_FILE}")
     assert not lock_changed()

@@ -13,7 +13,8 @@ import yaml
 
 from {{ cookiecutter.package_name }}.errors import ProjectError
 from {{ cookiecutter.package_name }}.hashing import file_md5
-from {{ cookiecutter.package_name }}.release import check_lock_matches_pipeline, locked_md5, release_model
+from {{ cookiecutter.package_name }}.lockfile import locked_md5
+from {{ cookiecutter.package_name }}.release import check_lock_matches_pipeline, release_model
 
 MODEL = Path("models/model.joblib")
 LOCK = Path("dvc.lock")
@@ -60,21 +61,21 @@ Path("models/model.joblib").write_bytes({MODEL_BYTES!r})
 def test_locked_md5_finds_the_model_among_the_stages(tmp_path: Path) -> None:
     """The deploy labels the image with this hash: it must be the model's, not another output's."""
     (tmp_path / "dvc.lock").write_text(LOCK_TEXT)
-    assert locked_md5(tmp_path / "dvc.lock", MODEL) == "5d41402abc4b2a76b9719d911017c592"
-    assert locked_md5(tmp_path / "dvc.lock", Path("./models/model.joblib")) == "5d41402abc4b2a76b9719d911017c592"
+    assert locked_md5(MODEL, tmp_path / "dvc.lock") == "5d41402abc4b2a76b9719d911017c592"
+    assert locked_md5(Path("./models/model.joblib"), tmp_path / "dvc.lock") == "5d41402abc4b2a76b9719d911017c592"
 
 
 def test_missing_lock_names_the_fix(tmp_path: Path) -> None:
     """A repository where the pipeline never ran tells the user to run it."""
     with pytest.raises(ProjectError, match="dvc repro"):
-        locked_md5(tmp_path / "dvc.lock", MODEL)
+        locked_md5(MODEL, tmp_path / "dvc.lock")
 
 
 def test_lock_without_the_model_is_refused(tmp_path: Path) -> None:
     """A lock that records no model must stop the release, not ship an image without a model."""
     (tmp_path / "dvc.lock").write_text(LOCK_TEXT.replace("models/model.joblib\n", "models/other.joblib\n"))
     with pytest.raises(ProjectError, match=r"records no models/model\.joblib: run `dvc repro`"):
-        locked_md5(tmp_path / "dvc.lock", MODEL)
+        locked_md5(MODEL, tmp_path / "dvc.lock")
 
 
 def test_file_md5_reads_large_files_in_chunks(tmp_path: Path) -> None:

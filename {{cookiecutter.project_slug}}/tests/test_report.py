@@ -10,6 +10,7 @@ import yaml
 
 from {{ cookiecutter.package_name }}.diffs import MetricRow, metric_rows
 from {{ cookiecutter.package_name }}.errors import ProjectError
+from {{ cookiecutter.package_name }}.lockfile import MODEL_PATH
 from {{ cookiecutter.package_name }}.report import (
     Confusion,
     confusion_counts,
@@ -58,6 +59,17 @@ def test_report_shows_both_values_params_and_verdict(repo_with_two_metric_sets: 
     assert "**Failed:** macro_f1 is 0.7000, below the minimum 0.8." in text
     assert "| macro_f1 ≥ 0.8 | 0.7000 | **fail** |" in text
     assert "| macro_f1 falls by at most 0.05 | -0.0500 | pass |" in text
+    assert "md5" not in text, "no dvc.lock yet: no model to name"
+
+
+def test_report_names_the_model_by_the_hash_dvc_lock_records(repo_with_two_metric_sets: Path) -> None:
+    """The deploy labels the serving image with this hash: a reviewer can match a running container to this report."""
+    model = {"path": str(MODEL_PATH), "md5": "0123abcd"}
+    lock = {"schema": "2.0", "stages": dict(train={"outs": [model]})}
+    Path("dvc.lock").write_text(yaml.safe_dump(lock))
+    text = write_report("main", Path("report.md"))
+    assert f"Model `{MODEL_PATH}`: md5 `0123abcd` in `dvc.lock`." in text
+    assert "labelled `ai.dvc.model.md5=0123abcd`" in text
 
 
 def test_rows_put_overall_metrics_first() -> None:

@@ -29,11 +29,11 @@ from pathlib import Path
 
 from .cli import run
 from .errors import ProjectError
+from .lockfile import LOCK_FILE
 from .report import write_report
 
 logger = logging.getLogger(__name__)
 
-LOCK_FILE = "dvc.lock"
 LOCK_COMMIT_MESSAGE = "Record the model trained in CI in dvc.lock [skip ci]"
 NULL_COMMIT = "0" * 40
 
@@ -130,8 +130,8 @@ def lock_changed() -> bool:
 
 
 def commit_lock() -> None:
-    run_command("git", "add", "--", LOCK_FILE)
-    run_command("git", "commit", "--quiet", "--message", LOCK_COMMIT_MESSAGE, "--", LOCK_FILE)
+    run_command("git", "add", "--", str(LOCK_FILE))
+    run_command("git", "commit", "--quiet", "--message", LOCK_COMMIT_MESSAGE, "--", str(LOCK_FILE))
 
 
 def write_step_outputs(outputs: Mapping[str, str], environ: Mapping[str, str]) -> None:

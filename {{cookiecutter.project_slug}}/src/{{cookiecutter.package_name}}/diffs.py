@@ -8,16 +8,14 @@ second is a first result: a base whose dvc.lock records the file, when neither t
 (its metrics were never pushed), is an error, or the gate's drop rules would pass unchecked.
 """
 
-import subprocess
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .errors import ProjectError
+from .lockfile import outputs_recorded_at
 
 TOLERANCE = 1e-9
-LOCK_FILE = "dvc.lock"
 
 
 @dataclass(frozen=True)
@@ -61,18 +59,10 @@ def param_rows(params_diff: dict[str, dict[str, dict[str, Any]]]) -> list[ParamR
     return sorted(rows, key=lambda row: row.name)
 
 
-def outputs_recorded_at(revision: str) -> set[str]:
-    """The paths that `revision`'s dvc.lock records as stage outputs (none when it has no dvc.lock)."""
-    shown = subprocess.run(["git", "show", f"{revision}:{LOCK_FILE}"], capture_output=True, text=True, check=False)
-    if shown.returncode != 0:
-        return set()
-    stages = (yaml.safe_load(shown.stdout) or {}).get("stages", {})
-    return {out["path"] for stage in stages.values() for out in stage.get("outs", [])}
-
-
 def check_base_readable(errors: dict[str, dict[str, Exception]], base: str) -> None:
     """Refuse a base whose recorded metrics cannot be read, naming the revision and what to push."""
-    unreadable = sorted(set(errors.get(base, {})) & outputs_recorded_at(base))
+    recorded = {str(path) for path in outputs_recorded_at(base)}
+    unreadable = sorted(path for path in errors.get(base, {}) if str(Path(path)) in recorded)
     if unreadable:
         raise ProjectError(
             f"cannot read {', '.join(unreadable)} of {base!r}: its dvc.lock records them, but neither the DVC cache "

@@ -17,30 +17,15 @@ import os
 import subprocess
 from pathlib import Path
 
-import yaml
-
 from .ci import write_step_outputs
 from .cli import run
 from .errors import ProjectError
 from .hashing import output_md5
+from .lockfile import LOCK_FILE, MODEL_PATH, locked_md5
 
 logger = logging.getLogger(__name__)
 
-LOCK_FILE = Path("dvc.lock")
-MODEL_PATH = Path("{{ "models/model" if cookiecutter.task == "text-classification" else "models/model.joblib" }}")
 METRICS_PATH = Path("metrics/metrics.json")
-
-
-def locked_md5(lock_file: Path, output_path: Path) -> str:
-    """The md5 that `dvc.lock` records for one stage output."""
-    if not lock_file.is_file():
-        raise ProjectError(f"{lock_file} is missing: run `dvc repro` and commit {lock_file}")
-    lock = yaml.safe_load(lock_file.read_text(encoding="utf-8")) or {}
-    for stage in (lock.get("stages") or {}).values():
-        for output in stage.get("outs") or []:
-            if Path(output["path"]) == output_path:
-                return output["md5"]
-    raise ProjectError(f"{lock_file} records no {output_path}: run `dvc repro` and commit {lock_file}")
 
 
 def check_lock_matches_pipeline() -> None:
@@ -78,7 +63,7 @@ def pull_output(output_path: Path) -> None:
 
 def release_model(lock_file: Path, output_path: Path) -> str:
     """Pull the locked model and return its md5 once the file on disk is proven to be that model."""
-    expected = locked_md5(lock_file, output_path)
+    expected = locked_md5(output_path, lock_file)
     pull_output(output_path)
     actual = output_md5(output_path)
     if actual != expected:

@@ -1,10 +1,11 @@
 """The pull-request report: what this change did to the model, against a base revision.
 
 DVC computes the metric and parameter differences (see `diffs`); this module lays them out as Markdown: a
-one-line verdict on the primary metric, the quality gate's rules, the tables, and the confusion matrices of
-both models, as a table of counts and, for a reader of the file, as pictures. CI posts the file as the
-pull-request comment without the pictures: they would have to be uploaded to an image host outside the
-repository's access rules, so CI keeps them with the run instead, and the report links there.
+one-line verdict on the primary metric, the model's hash as dvc.lock records it (the serving image carries the
+same hash, so a running container can be traced to this report), the quality gate's rules, the tables, and the
+confusion matrices of both models, as a table of counts and, for a reader of the file, as pictures. CI posts
+the file as the pull-request comment without the pictures: they would have to be uploaded to an image host
+outside the repository's access rules, so CI keeps them with the run instead, and the report links there.
 
 Usage: python -m {{ cookiecutter.package_name }}.report --base main --output report.md
 """
@@ -22,7 +23,9 @@ import pandas as pd
 from .cli import run
 from .config import load_params
 from .diffs import TOLERANCE, MetricRow, ParamRow, metric_rows, param_rows, read_dvc_diffs
+from .errors import ProjectError
 from .gate import RuleResult, check_gate
+from .lockfile import LOCK_FILE, MODEL_PATH, locked_md5
 
 logger = logging.getLogger(__name__)
 
@@ -87,9 +90,11 @@ def render_report(
     primary_metric: str,
     confusion: Confusion,
     gate: list[RuleResult] | None = None,
+    model_md5: str | None = None,
 ) -> str:
     """The whole report as Markdown."""
-    lines = ["## Model report", "", verdict(metrics, primary_metric, base), "", *gate_section(gate or [])]
+    lines = ["## Model report", "", verdict(metrics, primary_metric, base), "", *model_section(model_md5)]
+    lines += gate_section(gate or [])
     lines += ["### Metrics", ""]
     if metrics:
         lines += [f"| Metric | `{base}` | {NEW_LABEL} | Change |", "|---|---:|---:|---:|"]
@@ -107,6 +112,17 @@ def render_report(
         lines.append(f"No parameter differs from `{base}`.")
     lines += ["", "### Confusion matrix", "", *confusion_section(confusion, base)]
     return "\n".join(lines) + "\n"
+
+
+def model_section(model_md5: str | None) -> list[str]:
+    """Which model this is, by the hash that the deploy checks and labels the serving image with."""
+    if model_md5 is None:
+        return []
+    return [
+        f"Model `{MODEL_PATH}`: md5 `{model_md5}` in `{LOCK_FILE}`. The serving image deployed from this model is "
+        f"labelled `ai.dvc.model.md5={model_md5}`.",
+        "",
+    ]
 
 
 def gate_section(results: list[RuleResult]) -> list[str]:
@@ -215,6 +231,14 @@ def gather_confusion(base: str, output: Path, pictures_url: str | None) -> Confu
     )
 
 
+def recorded_model_md5() -> str | None:
+    """The model's md5 in the workspace's dvc.lock; none before the pipeline has run."""
+    try:
+        return locked_md5(MODEL_PATH)
+    except ProjectError:
+        return None
+
+
 def write_report(base: str, output: Path, pictures_url: str | None = None) -> str:
     """Gather the differences and confusion matrices, write the report, and return its text.
 
@@ -231,6 +255,7 @@ def write_report(base: str, output: Path, pictures_url: str | None = None) -> st
         primary_metric=params.report.primary_metric,
         gate=check_gate(params.gate, metrics, base) if has_results else [],
         confusion=gather_confusion(base, output, pictures_url),
+        model_md5=recorded_model_md5(),
     )
     output.write_text(text, encoding="utf-8")
     return text
