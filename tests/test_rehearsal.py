@@ -414,6 +414,8 @@ users: [{name: u, user: {token: t}}]
 contexts: [{name: ctx, context: {cluster: c, user: u}}]
 current-context: ctx
 """
+
+
 @dataclass(frozen=True)
 class CloudRehearsal:
     """The Train workflow of a Kubernetes-runner project, all three jobs, on one push; the cluster afterwards."""
