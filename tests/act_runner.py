@@ -36,6 +36,9 @@ ACTION_STANDINS = {
     "actions/setup-node": "no_op",
     "hashicorp/setup-terraform": "no_op",
     "actions/upload-artifact": "upload_artifact",
+    "docker/login-action": "docker_login",
+    "docker/setup-buildx-action": "no_op",
+    "docker/build-push-action": "build_push",
 }
 # Every job of the generated workflows runs on one of these labels: each is mapped to the host.
 RUNNER_LABELS = ("ubuntu-latest", "cml")
@@ -58,12 +61,13 @@ class ActRun:
     def job_succeeded(self, job_name: str) -> bool:
         """True only for a job that ran and passed: act skips a job whose runner it cannot map, and exits 0.
 
-        act prefixes each line of a job with `[<workflow name>/<job name>]`.
+        act prefixes each line of a job with `[<workflow name>/<job name>]`, and of a called workflow's job with
+        `[<workflow name>/<calling job's name>/<job name>]`.
         """
-        return re.search(rf"\[[^\]/]*/{re.escape(job_name)} *\] 🏁  Job succeeded", self.output) is not None
+        return re.search(rf"\[(?:[^\]/]*/)+{re.escape(job_name)} *\] 🏁  Job succeeded", self.output) is not None
 
     def job_ran(self, job_name: str) -> bool:
-        return re.search(rf"\[[^\]/]*/{re.escape(job_name)} *\] ⭐ Run Set up job", self.output) is not None
+        return re.search(rf"\[(?:[^\]/]*/)+{re.escape(job_name)} *\] ⭐ Run Set up job", self.output) is not None
 
     def step_ran(self, step_name: str) -> bool:
         return f"Success - Main {step_name}" in self.output
@@ -106,7 +110,9 @@ def run_act(
     command: list[str] = [str(ACT), event_name, "--workflows", str(workflow_path), "--eventpath", str(event_file)]
     command += [flag for label in RUNNER_LABELS for flag in ("--platform", f"{label}=-self-hosted")]
     command += ["--no-cache-server"]
-    command += standin_flags(workflow_path.read_text(encoding="utf-8"))
+    # A workflow may call the others (Train calls Deploy): their actions need stand-ins too.
+    workflow_texts = (path.read_text(encoding="utf-8") for path in sorted(workflow_path.parent.glob("*.yml")))
+    command += standin_flags("\n".join(workflow_texts))
     if job:
         command += ["--job", job]
     for name, value in (secrets or {}).items():

@@ -11,6 +11,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -23,10 +24,14 @@ import pandas as pd
 import pytest
 import yaml
 
+from .act_runner import ActRun, run_act, stages_executed
 from .conftest import set_tool_identity
 from .containers import BaseImageBuild, Podman, host_ca_bundle, missing_tools, wait_for_status
 from .helpers import VENV_BIN, commit_all, dvc_repro, project_env, render, run
 from .processes import free_port
+from .registry import Registry, running_registry
+from .rehearsal_support import Published, git, publish_with_branch, push_event, secrets, use_s3_server, workflow_env
+from .s3_server import S3Server
 
 MODEL = "models/model.joblib"
 SOURCE = "https://github.com/example/wine-classifier"
@@ -346,3 +351,143 @@ def test_text_image_serves_the_locked_model_folder_without_network(text_image: B
         assert {"classifier.json", "config.json", "model.safetensors", "tokenizer.json"} <= set(listing)
     finally:
         podman.run("rm", "--force", "--time", "2", container, check=False)
+
+
+# --- the Deploy workflow, rehearsed -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeployRehearsal:
+    """Two pull requests that both retrained, merged into main one after the other, and Train's run on that push."""
+
+    run: ActRun
+    origin: Path
+    merge_sha: str
+    registry: Registry
+
+
+def set_param(project: Path, old: str, new: str) -> None:
+    params = project / "params.yaml"
+    assert old in params.read_text(), f"params.yaml has no {old!r}"
+    params.write_text(params.read_text().replace(old, new))
+
+
+def train_and_record(project: Path, branch: str) -> None:
+    """What Train does on a pull request's branch: train, push the outputs, commit dvc.lock, push the branch."""
+    dvc_repro(project)
+    run([VENV_BIN / "dvc", "push", "--run-cache"], cwd=project, env=project_env(project))
+    commit_all(project, "Record the model trained in CI in dvc.lock [skip ci]")
+    git(project, "push", "--quiet", "origin", branch)
+
+
+def merge_two_retrained_pull_requests(project: Path, root: Path) -> Published:
+    """main, then branches `more-trees` and `balanced` each trained by "CI"; both merged, the lock conflict
+    resolved by keeping main's side (as a reviewer pressing a button would): main's dvc.lock then records the first
+    pull request's model only, while its params hold both changes."""
+    published = publish_with_branch(project, root, "more-trees", ("n_estimators: 100", "n_estimators: 120"), "More")
+    train_and_record(project, "more-trees")
+    git(project, "switch", "--quiet", "--create", "balanced", published.main_sha)
+    set_param(project, "class_weight: null", "class_weight: balanced")
+    commit_all(project, "Balanced classes")
+    train_and_record(project, "balanced")
+    git(project, "switch", "--quiet", "main")
+    git(project, "merge", "--quiet", "--ff-only", "more-trees")
+    merged = run(["git", "merge", "--no-edit", "balanced"], cwd=project, check=False)
+    assert "CONFLICT (content): Merge conflict in dvc.lock" in merged.stdout, merged.stdout + merged.stderr
+    git(project, "checkout", "--ours", "dvc.lock")
+    git(project, "add", "dvc.lock")
+    git(project, "commit", "--quiet", "--no-edit")
+    git(project, "push", "--quiet", "origin", "main")
+    return Published(published.origin, published.main_sha, git(project, "rev-parse", "HEAD"))
+
+
+def deploy_env(builder: Builder, registry: Registry, venv: Path) -> dict[str, str]:
+    """Where the deploy's stand-ins build and push (act_standins/README.md), and the job's own environment.
+
+    The deploy job runs `make install`: VENV is a fresh environment that sees the suite's packages through a .pth
+    file, so the install adds only the project itself, and never to the suite's environment.
+    """
+    podman = builder.podman
+    ca_bundle = host_ca_bundle()
+    return {
+        "VENV": str(venv),
+        "REHEARSAL_REGISTRY": registry.address,
+        "REHEARSAL_BASE_IMAGE": builder.base_image(),
+        "REHEARSAL_CA_BUNDLE": str(ca_bundle) if ca_bundle else "",
+        "REHEARSAL_PODMAN_ROOT": str(podman.folder / "store"),
+        "REHEARSAL_PODMAN_RUNROOT": str(podman.state / "run"),
+        "REHEARSAL_PODMAN_TMPDIR": str(podman.state / "tmp"),
+        "CONTAINERS_CONF": podman.env()["CONTAINERS_CONF"],
+    }
+
+
+def venv_seeing_the_suites_packages(folder: Path) -> Path:
+    run([sys.executable, "-m", "venv", folder], cwd=folder.parent)
+    (site_packages,) = folder.glob("lib/python*/site-packages")
+    (suite_site_packages,) = VENV_BIN.parent.glob("lib/python*/site-packages")
+    (site_packages / "suite-packages.pth").write_text(f"{suite_site_packages}\n")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def deploy_rehearsal(
+    builder: Builder, s3_server: S3Server, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DeployRehearsal]:
+    root = tmp_path_factory.mktemp("deploy")
+    (root / "registry").mkdir()
+    with pytest.MonkeyPatch.context() as patch, running_registry(root / "registry") as registry:
+        set_tool_identity(patch)
+        use_s3_server(patch, s3_server)
+        remote = f"s3://{s3_server.bucket}/deploy"
+        project = render(root / "work", python_version="3.11", dvc_remote_url=remote, container_registry="ghcr")
+        merged = merge_two_retrained_pull_requests(project, root)
+        env = {
+            **workflow_env(s3_server, merged.origin),
+            **deploy_env(builder, registry, venv_seeing_the_suites_packages(root / "venv")),
+            "GITHUB_RUN_ID": "5151",
+        }
+        result = run_act(
+            project,
+            "train.yml",
+            "push",
+            push_event("main", merged.main_sha),
+            root / "act",
+            secrets=secrets(s3_server),
+            env=env,
+        )
+        yield DeployRehearsal(result, merged.origin, merged.branch_sha, registry)
+
+
+def test_merged_pull_requests_deploy_the_model_that_train_recorded_and_reported(
+    deploy_rehearsal: DeployRehearsal,
+) -> None:
+    """The merge's dvc.lock describes only the first pull request's model: Train retrains on main, records the
+    lock, reports its model's md5, and only then Deploy ships that very model, tagged with the lock commit."""
+    run_ = deploy_rehearsal.run
+    assert run_.job_succeeded("Train, evaluate and report"), run_.output[-6000:]
+    assert run_.job_succeeded("Build and push the serving image"), run_.output[-6000:]
+    assert stages_executed(run_.output) == ["train", "evaluate"], "the merge's lock matched neither branch"
+
+    origin = deploy_rehearsal.origin
+    lock_commit = git(origin, "rev-parse", "main")
+    assert git(origin, "rev-parse", "main~1") == deploy_rehearsal.merge_sha
+    assert "[skip ci]" in git(origin, "log", "-1", "--format=%s", lock_commit)
+    model_md5 = locked_md5_at(origin, lock_commit)
+    assert model_md5 != locked_md5_at(origin, deploy_rehearsal.merge_sha)
+
+    (comment,) = [call for call in run_.cml_calls if call["args"][:2] == ["comment", "create"]]
+    assert f"Model `{MODEL}`: md5 `{model_md5}` in `dvc.lock`." in comment["file"]["text"]
+
+    (pushed,) = (run_.artifacts / "pushed-images").read_text().split()
+    repository, tag = pushed.removeprefix(f"{deploy_rehearsal.registry.address}/").rsplit(":", 1)
+    assert tag == lock_commit
+    labels = deploy_rehearsal.registry.image_config(repository, tag)["config"]["Labels"]
+    assert labels["ai.dvc.model.md5"] == model_md5
+    assert labels["org.opencontainers.image.revision"] == lock_commit
+
+
+def locked_md5_at(repository: Path, commit: str) -> str:
+    lock = yaml.safe_load(git(repository, "show", f"{commit}:dvc.lock"))
+    return next(
+        out["md5"] for stage in lock["stages"].values() for out in stage.get("outs", []) if out["path"] == MODEL
+    )

@@ -16,7 +16,18 @@ from pathlib import Path
 import pytest
 
 from .act_runner import STANDINS, ActRun, run_act, sequence_flags, stages_executed
-from .helpers import VENV_BIN, commit_all, dvc_repro, project_env, render, run
+from .helpers import commit_all, render, run
+from .rehearsal_support import (
+    REPOSITORY,
+    REPOSITORY_ID,
+    assert_confusion_counts_and_pictures,
+    git,
+    publish_with_branch,
+    push_event,
+    secrets,
+    use_s3_server,
+    workflow_env,
+)
 from .s3_server import S3Server
 
 pytestmark = pytest.mark.slow
@@ -26,9 +37,6 @@ TRAIN_JOB = "Train, evaluate and report"
 # Every step of the training job but the last, which the branch's worse model fails (see params.yaml's gate).
 STEPS_BEFORE_THE_GATE = ("Install CML", "Train, push the results and write the report", "Post the report")
 GATE_FAILURE = "error: quality gate failed: macro_f1 fell by 0.0641 against origin/main, more than 0.05"
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-REPOSITORY = "octo-org/wine-classifier"
-REPOSITORY_ID = "420001"
 
 
 @dataclass(frozen=True)
@@ -44,47 +52,6 @@ class Rehearsal:
     scratch: Path
 
 
-def git(project: Path, *args: str) -> str:
-    return run(["git", *args], cwd=project).stdout.strip()
-
-
-def workflow_env(server: S3Server, origin: Path) -> dict[str, str]:
-    """What act hands the job besides secrets: the test's Python environment and where the S3 server is.
-
-    VENV points `make` at this suite's environment (it holds the project's pinned packages; the cache stand-in
-    reports a hit, so `make install` is skipped), and the package is importable from src/ as after
-    `make install`'s editable install. DVC finds the endpoint through AWS_ENDPOINT_URL, as any AWS client does.
-    The checkout stand-in clones REHEARSAL_ORIGIN.
-    """
-    return {
-        "REHEARSAL_ORIGIN": str(origin),
-        "VENV": str(VENV_BIN.parent),
-        "PYTHONPATH": "src",
-        "AWS_ENDPOINT_URL": server.endpoint_url,
-        "AWS_SHARED_CREDENTIALS_FILE": str(server.empty_aws_config),
-        "AWS_CONFIG_FILE": str(server.empty_aws_config),
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "DVC_NO_ANALYTICS": "1",
-        "GITHUB_REPOSITORY": REPOSITORY,
-    }
-
-
-def secrets(server: S3Server) -> dict[str, str]:
-    return {
-        "AWS_ACCESS_KEY_ID": server.access_key_id,
-        "AWS_SECRET_ACCESS_KEY": server.secret_access_key,
-        "GITHUB_TOKEN": "token-for-the-rehearsal",
-    }
-
-
-def push_event(branch: str, before: str) -> dict[str, object]:
-    return {
-        "ref": f"refs/heads/{branch}",
-        "before": before,
-        "repository": {"default_branch": "main", "full_name": REPOSITORY},
-    }
-
-
 def run_train_on_push(project: Path, origin: Path, server: S3Server, before: str, scratch: Path) -> ActRun:
     return run_act(
         project,
@@ -95,45 +62,6 @@ def run_train_on_push(project: Path, origin: Path, server: S3Server, before: str
         secrets=secrets(server),
         env=workflow_env(server, origin),
     )
-
-
-def use_s3_server(patch: pytest.MonkeyPatch, server: S3Server) -> None:
-    """Point this process's DVC commands at the S3 server, as a user's AWS credentials and endpoint would."""
-    for name, value in server.credentials_env().items():
-        patch.setenv(name, value)
-    patch.setenv("AWS_ENDPOINT_URL", server.endpoint_url)
-
-
-@dataclass(frozen=True)
-class Published:
-    """Where a project's history went: its bare "origin" and the two commits pushed there."""
-
-    origin: Path
-    main_sha: str
-    branch_sha: str
-
-
-def publish_with_branch(
-    project: Path, root: Path, branch: str, params_edit: tuple[str, str], message: str
-) -> Published:
-    """Train main and push it (git and DVC, with the run-cache), then push a branch whose commit edits params.yaml."""
-    dvc_repro(project)
-    commit_all(project, "First model")
-    run([VENV_BIN / "dvc", "push", "--run-cache"], cwd=project, env=project_env(project))
-    origin = root / "origin.git"
-    run(["git", "init", "--quiet", "--bare", origin], cwd=root)
-    git(project, "remote", "add", "origin", str(origin))
-    git(project, "push", "--quiet", "origin", "main")
-    main_sha = git(project, "rev-parse", "HEAD")
-    git(project, "switch", "--quiet", "--create", branch)
-    params = project / "params.yaml"
-    old, new = params_edit
-    text = params.read_text()
-    assert old in text, f"params.yaml has no {old!r} to change"
-    params.write_text(text.replace(old, new))
-    commit_all(project, message)
-    git(project, "push", "--quiet", "origin", branch)
-    return Published(origin, main_sha, git(project, "rev-parse", "HEAD"))
 
 
 @pytest.fixture(scope="module")
@@ -188,23 +116,6 @@ def test_report_has_the_metrics_diff_params_diff_and_confusion_matrices(rehearsa
     assert "| macro_f1 falls by at most 0.05 | -0.0641 | **fail** |" in text
     rows = assert_confusion_counts_and_pictures(rehearsal.first_run, text, REPOSITORY)
     assert any("→" in cells for cells in rows.values()), "the branch's worse model changes some counts against main"
-
-
-def assert_confusion_counts_and_pictures(run_: ActRun, text: str, repository: str) -> dict[str, str]:
-    """Both models' confusion counts read in the comment itself; the pictures are in the run's artifact, linked."""
-    assert "![" not in text, "a picture in the comment would need an image host"
-    header = re.search(r"^\| actual ╲ predicted \|(.+)\|$", text, re.MULTILINE)
-    assert header, text
-    classes = [name.strip() for name in header[1].split("|")]
-    rows = dict(re.findall(r"^\| \*\*(.+?)\*\* \|(.+)\|$", text, re.MULTILINE))
-    assert list(rows) == classes
-    run_page = f"https://github.com/{repository}/actions/runs/"
-    assert f"The pictures are in the `model-report` artifact of [this run]({run_page}" in text
-    artifact = run_.artifacts / "model-report"
-    for picture in ("metrics/confusion_matrix.png", "report_assets/base_confusion_matrix.png"):
-        assert (artifact / picture).read_bytes().startswith(PNG_SIGNATURE), picture
-    assert (artifact / "report.md").read_text() == text
-    return rows
 
 
 def test_new_dvc_lock_is_committed_back_to_the_branch_without_triggering_ci(rehearsal: Rehearsal) -> None:

@@ -16,8 +16,7 @@ import pytest
 
 from .act_runner import ActRun, run_act, stages_executed
 from .helpers import VENV_BIN, project_env, render, run
-from .s3_server import S3Server
-from .test_rehearsal import (
+from .rehearsal_support import (
     assert_confusion_counts_and_pictures,
     git,
     publish_with_branch,
@@ -26,6 +25,7 @@ from .test_rehearsal import (
     use_s3_server,
     workflow_env,
 )
+from .s3_server import S3Server
 
 pytestmark = pytest.mark.slow
 
