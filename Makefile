@@ -7,8 +7,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 VENV_STAMP := $(VENV)/.installed
 NODE_STAMP := tools/node_modules/.installed
-# The rehearsal's stand-in commands are Python files without the .py that ruff looks for.
-STANDIN_COMMANDS := $(filter-out %/bash,$(wildcard tests/act_standins/bin/*))
+# The rehearsal's stand-in commands in Python, files without the .py that ruff looks for (gh is sh).
+STANDIN_COMMANDS := $(filter-out %/bash %/gh,$(wildcard tests/act_standins/bin/*))
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-6s %s\n", $$1, $$2}'

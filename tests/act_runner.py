@@ -96,8 +96,12 @@ def run_act(
     job: str | None = None,
     secrets: Mapping[str, str] | None = None,
     env: Mapping[str, str] | None = None,
+    variables: Mapping[str, str] | None = None,
 ) -> ActRun:
-    """Run `workflow`'s jobs for one event in `project`; act's caches and the CML record go under `scratch`."""
+    """Run `workflow`'s jobs for one event in `project`; act's caches and the CML record go under `scratch`.
+
+    `variables` are the repository's configuration variables (`vars.*`).
+    """
     scratch.mkdir(parents=True, exist_ok=True)
     record_dir = scratch / "cml-record"
     record_dir.mkdir(exist_ok=True)
@@ -117,6 +121,8 @@ def run_act(
         command += ["--job", job]
     for name, value in (secrets or {}).items():
         command += ["--secret", f"{name}={value}"]
+    for name, value in (variables or {}).items():
+        command += ["--var", f"{name}={value}"]
     for name, value in {
         "CML_RECORD_DIR": str(record_dir),
         "ARTIFACT_RECORD_DIR": str(artifacts),

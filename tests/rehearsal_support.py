@@ -5,6 +5,7 @@ branch that changes a parameter), a bare repository as its GitHub "origin", and 
 """
 
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,10 +77,8 @@ class Published:
     branch_sha: str
 
 
-def publish_with_branch(
-    project: Path, root: Path, branch: str, params_edit: tuple[str, str], message: str
-) -> Published:
-    """Train main and push it (git and DVC, with the run-cache), then push a branch whose commit edits params.yaml."""
+def publish_main(project: Path, root: Path) -> Path:
+    """Train main, commit it and push it, git to a bare "origin" under `root` and DVC with its run-cache."""
     dvc_repro(project)
     commit_all(project, "First model")
     run([VENV_BIN / "dvc", "push", "--run-cache"], cwd=project, env=project_env(project))
@@ -87,6 +86,14 @@ def publish_with_branch(
     run(["git", "init", "--quiet", "--bare", origin], cwd=root)
     git(project, "remote", "add", "origin", str(origin))
     git(project, "push", "--quiet", "origin", "main")
+    return origin
+
+
+def publish_with_branch(
+    project: Path, root: Path, branch: str, params_edit: tuple[str, str], message: str
+) -> Published:
+    """Train main and push it (git and DVC, with the run-cache), then push a branch whose commit edits params.yaml."""
+    origin = publish_main(project, root)
     main_sha = git(project, "rev-parse", "HEAD")
     git(project, "switch", "--quiet", "--create", branch)
     params = project / "params.yaml"
@@ -114,3 +121,16 @@ def assert_confusion_counts_and_pictures(run_: ActRun, text: str, repository: st
         assert (artifact / picture).read_bytes().startswith(PNG_SIGNATURE), picture
     assert (artifact / "report.md").read_text() == text
     return rows
+
+
+def venv_seeing_the_suites_packages(folder: Path) -> Path:
+    """An environment for a job that runs `make install`: a fresh venv that sees the suite's packages (a .pth file).
+
+    pip then finds every pinned requirement installed and adds only the project itself, quickly, offline, and
+    never into the suite's own environment. Handed to the job as VENV.
+    """
+    run([sys.executable, "-m", "venv", folder], cwd=folder.parent)
+    (site_packages,) = folder.glob("lib/python*/site-packages")
+    (suite_site_packages,) = VENV_BIN.parent.glob("lib/python*/site-packages")
+    (site_packages / "suite-packages.pth").write_text(f"{suite_site_packages}\n")
+    return folder

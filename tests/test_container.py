@@ -11,7 +11,6 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -30,7 +29,16 @@ from .containers import BaseImageBuild, Podman, host_ca_bundle, missing_tools, w
 from .helpers import VENV_BIN, commit_all, dvc_repro, project_env, render, run
 from .processes import free_port
 from .registry import Registry, running_registry
-from .rehearsal_support import Published, git, publish_with_branch, push_event, secrets, use_s3_server, workflow_env
+from .rehearsal_support import (
+    Published,
+    git,
+    publish_with_branch,
+    push_event,
+    secrets,
+    use_s3_server,
+    venv_seeing_the_suites_packages,
+    workflow_env,
+)
 from .s3_server import S3Server
 
 MODEL = "models/model.joblib"
@@ -404,8 +412,8 @@ def merge_two_retrained_pull_requests(project: Path, root: Path) -> Published:
 def deploy_env(builder: Builder, registry: Registry, venv: Path) -> dict[str, str]:
     """Where the deploy's stand-ins build and push (act_standins/README.md), and the job's own environment.
 
-    The deploy job runs `make install`: VENV is a fresh environment that sees the suite's packages through a .pth
-    file, so the install adds only the project itself, and never to the suite's environment.
+    The deploy job runs `make install`: VENV is an environment that only adds the project to the suite's packages
+    (see `venv_seeing_the_suites_packages`).
     """
     podman = builder.podman
     ca_bundle = host_ca_bundle()
@@ -419,14 +427,6 @@ def deploy_env(builder: Builder, registry: Registry, venv: Path) -> dict[str, st
         "REHEARSAL_PODMAN_TMPDIR": str(podman.state / "tmp"),
         "CONTAINERS_CONF": podman.env()["CONTAINERS_CONF"],
     }
-
-
-def venv_seeing_the_suites_packages(folder: Path) -> Path:
-    run([sys.executable, "-m", "venv", folder], cwd=folder.parent)
-    (site_packages,) = folder.glob("lib/python*/site-packages")
-    (suite_site_packages,) = VENV_BIN.parent.glob("lib/python*/site-packages")
-    (site_packages / "suite-packages.pth").write_text(f"{suite_site_packages}\n")
-    return folder
 
 
 @pytest.fixture(scope="module")

@@ -1,97 +1,115 @@
-"""The Drift workflow's "Open a retraining pull request" step, run with bash as GitHub runs it, twice on one day.
+"""The Drift workflow, run with act as GitHub would run it, twice on one day, and once with nothing configured.
 
-Each run of the workflow starts from a fresh checkout of main. A second run on the same day that finds drift
+The project is trained on main and pushed (git to a bare origin, DVC to a real S3 server); the file of recent
+inputs, `requests.csv`, lies in the same bucket, its alcohol column shifted far from the training data. Each run
+starts from a fresh checkout of main, installs the project, fetches the training split, the model and the batch
+with DVC, checks for drift and opens a retraining pull request. A second run on the same day that finds drift
 again (a manual run after the Monday schedule, say) must open its own pull request, not fail on the branch the
-first one pushed. git is real (a bare repository is the origin); `gh` is a stand-in that records each
-`gh pr create` and refuses what GitHub refuses: a head branch that was not pushed, and a second open pull
-request for the same head (the REST API's 422 "A pull request already exists").
+first one pushed. git is real; `gh` is a stand-in that refuses what GitHub refuses (act_standins/bin/gh).
 """
 
+import io
 import json
-import os
-import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import pytest
-import yaml
 
-from .helpers import commit_all, render, run
+from .act_runner import ActRun, run_act
+from .helpers import render
+from .rehearsal_support import (
+    REPOSITORY,
+    git,
+    publish_main,
+    secrets,
+    use_s3_server,
+    venv_seeing_the_suites_packages,
+    workflow_env,
+)
+from .s3_server import S3Server
 
-STEP = "Open a retraining pull request"
-GH_STANDIN = """#!/bin/sh
-# gh stand-in: `gh pr create --base B --head H ...` recorded in $GH_RECORD, one JSON line per pull request.
-set -eu
-[ "$1 $2" = "pr create" ] || { echo "unknown command: $*" >&2; exit 1; }
-base="" head=""
-while [ $# -gt 0 ]; do
-  case "$1" in --base) base=$2; shift ;; --head) head=$2; shift ;; esac
-  shift
-done
-git ls-remote --exit-code origin "refs/heads/$head" >/dev/null || { echo "head $head not pushed" >&2; exit 1; }
-if grep -q "\\"head\\": \\"$head\\"" "$GH_RECORD" 2>/dev/null; then
-  echo "a pull request for branch \\"$head\\" into branch \\"$base\\" already exists" >&2
-  exit 1
-fi
-printf '{"base": "%s", "head": "%s"}\\n' "$base" "$head" >> "$GH_RECORD"
-"""
+pytestmark = pytest.mark.slow
+
+JOB = "Check the latest inputs for drift"
+BATCH_KEY = "drift/requests.csv"
+
+
+@dataclass(frozen=True)
+class DriftRuns:
+    origin: Path
+    runs: list[ActRun]
+    pull_requests: list[dict[str, str]]
+
+
+def drifted_batch(project: Path) -> bytes:
+    """Recent inputs: the training features without the label, alcohol shifted by 5 (about 6 standard deviations)."""
+    rows = pd.read_csv(project / "data" / "raw" / "wine.csv").drop(columns=["cultivar"])
+    rows["alcohol"] += 5
+    buffer = io.StringIO()
+    rows.to_csv(buffer, index=False)
+    return buffer.getvalue().encode()
+
+
+def run_drift(project: Path, scratch: Path, env: dict[str, str], server: S3Server, run_id: str, batch: str) -> ActRun:
+    return run_act(
+        project,
+        "drift.yml",
+        "workflow_dispatch",
+        {"ref": "refs/heads/main", "repository": {"full_name": REPOSITORY, "default_branch": "main"}},
+        scratch / f"act-{run_id}",
+        secrets=secrets(server),
+        env={**env, "GITHUB_RUN_ID": run_id},
+        variables={"DRIFT_BATCH_URL": batch} if batch else {},
+    )
 
 
 @pytest.fixture(scope="module")
-def step_script(tmp_path_factory: pytest.TempPathFactory) -> str:
-    project = render(tmp_path_factory.mktemp("drift"))
-    workflow = yaml.safe_load((project / ".github/workflows/drift.yml").read_text(encoding="utf-8"))
-    (step,) = [step for step in workflow["jobs"]["drift"]["steps"] if step.get("name") == STEP]
-    return step["run"]
+def drift_runs(s3_server: S3Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DriftRuns]:
+    root = tmp_path_factory.mktemp("drift")
+    with pytest.MonkeyPatch.context() as patch:
+        use_s3_server(patch, s3_server)
+        project = render(root / "work", dvc_remote_url=f"s3://{s3_server.bucket}/drift-dvc")
+        origin = publish_main(project, root)
+        s3_server.client().put_object(Bucket=s3_server.bucket, Key=BATCH_KEY, Body=drifted_batch(project))
+        record = root / "pull-requests.jsonl"
+        env = {
+            **workflow_env(s3_server, origin),
+            "VENV": str(venv_seeing_the_suites_packages(root / "venv")),
+            "GH_RECORD": str(record),
+        }
+        batch = f"s3://{s3_server.bucket}/{BATCH_KEY}"
+        runs = [run_drift(project, root, env, s3_server, run_id, batch) for run_id in ("101", "102")]
+        lines = record.read_text().splitlines() if record.is_file() else []
+        yield DriftRuns(origin, runs, [json.loads(line) for line in lines])
 
 
-@pytest.fixture
-def origin(tmp_path: Path) -> Path:
-    """A bare repository holding one commit on main, as GitHub holds the project."""
-    work = tmp_path / "work"
-    work.mkdir()
-    run(["git", "init", "--quiet", "--initial-branch=main"], cwd=work)
-    (work / "README.md").write_text("a project\n")
-    commit_all(work, "Start")
-    bare = tmp_path / "origin.git"
-    run(["git", "clone", "--quiet", "--bare", str(work), str(bare)], cwd=tmp_path)
-    return bare
+def test_two_drifted_runs_on_one_day_open_two_pull_requests(drift_runs: DriftRuns) -> None:
+    for run_ in drift_runs.runs:
+        assert run_.job_succeeded(JOB), run_.output[-5000:]
+        assert run_.step_ran("Open a retraining pull request"), run_.output[-5000:]
+        # Without RETRAIN_PR_TOKEN the pull request cannot start Train by itself: the run says so.
+        assert "Train will not start by itself" in run_.output
 
-
-def open_retraining_pull_request(script: str, origin: Path, folder: Path, run_id: str) -> subprocess.CompletedProcess:
-    """One workflow run: a fresh checkout of main with the drift report, then the step with `bash -e`."""
-    checkout = folder / f"checkout-{run_id}"
-    run(["git", "clone", "--quiet", str(origin), str(checkout)], cwd=folder)
-    (checkout / "drift_report.md").write_text(f"## Drift report of run {run_id}\n")
-    bin_dir = folder / "bin"
-    bin_dir.mkdir(exist_ok=True)
-    (bin_dir / "gh").write_text(GH_STANDIN)
-    (bin_dir / "gh").chmod(0o755)
-    env = {
-        **os.environ,
-        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
-        "GH_RECORD": str(folder / "pull-requests.jsonl"),
-        "PR_TOKEN": "",
-        "WORKFLOW_TOKEN": "a-workflow-token",
-        "BASE": "main",
-        "GITHUB_RUN_ID": run_id,
-    }
-    return subprocess.run(["bash", "-e", "-c", script], cwd=checkout, env=env, capture_output=True, text=True)
-
-
-def test_two_runs_on_one_day_open_two_pull_requests(step_script: str, origin: Path, tmp_path: Path) -> None:
-    first = open_retraining_pull_request(step_script, origin, tmp_path, "101")
-    second = open_retraining_pull_request(step_script, origin, tmp_path, "102")
-    assert first.returncode == 0, first.stdout + first.stderr
-    assert second.returncode == 0, second.stdout + second.stderr
-
-    records = [json.loads(line) for line in (tmp_path / "pull-requests.jsonl").read_text().splitlines()]
-    heads = [record["head"] for record in records]
-    assert [record["base"] for record in records] == ["main", "main"]
+    heads = [record["head"] for record in drift_runs.pull_requests]
+    assert [record["base"] for record in drift_runs.pull_requests] == ["main", "main"]
     assert len(set(heads)) == 2 and all(head.startswith("retrain/drift-") for head in heads)
     for head, run_id in zip(heads, ("101", "102"), strict=True):
         assert head.endswith(f"-run{run_id}")
         folder = head.removeprefix("retrain/drift-")
-        report = run(["git", "show", f"{head}:reports/drift/{folder}/drift_report.md"], cwd=origin).stdout
-        assert report == f"## Drift report of run {run_id}\n"
-    # Without RETRAIN_PR_TOKEN the pull request cannot start Train by itself: the run says so.
-    assert "Train will not start by itself" in first.stdout
+        report = git(drift_runs.origin, "show", f"{head}:reports/drift/{folder}/drift_report.md")
+        assert "alcohol" in report and "drift" in report.lower()
+
+
+def test_without_a_batch_setting_the_check_is_skipped_with_what_to_set(
+    s3_server: S3Server, drift_runs: DriftRuns, tmp_path: Path
+) -> None:
+    project = tmp_path / "clone"
+    git(tmp_path, "clone", "--quiet", "--branch", "main", str(drift_runs.origin), str(project))
+    env = {**workflow_env(s3_server, drift_runs.origin), "GH_RECORD": str(tmp_path / "none.jsonl")}
+    result = run_drift(project, tmp_path, env, s3_server, "103", batch="")
+    assert result.job_succeeded(JOB), result.output[-5000:]
+    assert "set the repository variable DRIFT_BATCH_URL" in result.output
+    assert not result.step_ran("Check for drift")
+    assert not (tmp_path / "none.jsonl").exists()
