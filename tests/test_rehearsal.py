@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from .act_runner import STANDINS, ActRun, run_act, sequence_flags, stages_executed
-from .helpers import commit_all, render, run
+from .helpers import VENV_BIN, commit_all, dvc_repro, project_env, render, run
 from .rehearsal_support import (
     REPOSITORY,
     REPOSITORY_ID,
@@ -383,3 +383,34 @@ def test_cloud_runner_is_launched_trained_on_and_removed_even_when_training_fail
     assert run_.job_succeeded("Remove this run's cloud machine"), run_.output[-5000:]
     assert f"Removing {machine} (run 4343-1, launched 0 h ago)" in run_.step_log
     assert kubernetes_rehearsal.machines_left == []
+
+
+def test_a_base_whose_results_were_never_pushed_fails_the_run_with_what_to_push(
+    s3_server: S3Server, tmp_path: Path
+) -> None:
+    """main was trained and committed, but its outputs never reached the remote: the branch's report cannot
+    compare, and the run must say so rather than call the branch a first result and pass the gate."""
+    with pytest.MonkeyPatch.context() as patch:
+        use_s3_server(patch, s3_server)
+        project = render(tmp_path / "work", dvc_remote_url=f"s3://{s3_server.bucket}/never-pushed")
+        dvc_repro(project)
+        commit_all(project, "First model, never pushed")
+        # The raw data is in the remote; what main's pipeline produced is not.
+        run([VENV_BIN / "dvc", "push", "data/raw/wine.csv.dvc"], cwd=project, env=project_env(project))
+        origin = tmp_path / "origin.git"
+        run(["git", "init", "--quiet", "--bare", origin], cwd=tmp_path)
+        git(project, "remote", "add", "origin", str(origin))
+        git(project, "push", "--quiet", "origin", "main")
+        main_sha = git(project, "rev-parse", "HEAD")
+        git(project, "switch", "--quiet", "--create", BRANCH)
+        (project / "params.yaml").write_text(
+            (project / "params.yaml").read_text().replace("max_depth: 3", "max_depth: 1")
+        )
+        commit_all(project, "Shallower trees")
+        git(project, "push", "--quiet", "origin", BRANCH)
+        result = run_train_on_push(project, origin, s3_server, main_sha, tmp_path / "act")
+
+    assert result.step_failed("Train, push the results and write the report"), result.output[-5000:]
+    assert "error: cannot read metrics/metrics.json of 'origin/main': its dvc.lock records them" in result.step_log
+    assert "push them from a clone that has them" in result.step_log
+    assert not result.step_ran("Quality gate") and result.cml_calls == []
