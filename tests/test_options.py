@@ -194,9 +194,23 @@ ALTERNATIVES: dict[str, Any] = {
 }
 
 
+# Where a project records its answers as such: an option that only changed these would change nothing.
+ANSWER_RECORDS = re.compile(r"^### The settings this project was generated with\n.*?(?=^#)", re.MULTILINE | re.DOTALL)
+
+
+def used_contents(project: Path) -> dict[str, str]:
+    """The project's files without the records of its answers (.cookiecutter.json, the README's settings table)."""
+    contents = text_contents(project)
+    del contents[".cookiecutter.json"]
+    readme = contents["README.md"]
+    contents["README.md"] = ANSWER_RECORDS.sub("", readme)
+    assert contents["README.md"] != readme, "the README's settings table moved: update ANSWER_RECORDS"
+    return contents
+
+
 @pytest.fixture(scope="module")
 def default_contents(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    return text_contents(render(tmp_path_factory.mktemp("default")))
+    return used_contents(render(tmp_path_factory.mktemp("default")))
 
 
 def test_every_option_is_asked_and_covered() -> None:
@@ -210,16 +224,17 @@ def test_every_option_is_asked_and_covered() -> None:
 def test_each_option_changes_the_output(
     tmp_path: Path, default_contents: dict[str, str], option: str, value: Any
 ) -> None:
-    """Cloud settings only show for a cloud runner, so they are compared on top of `runner=aws`."""
+    """Each answer is used somewhere, not only recorded. Cloud settings only show for a cloud runner, so they are
+    compared on top of `runner=aws`."""
     shared = {"runner": "aws"} if option.startswith("cloud_") else {}
-    baseline = text_contents(render(tmp_path / "baseline", **shared)) if shared else default_contents
-    changed = text_contents(render(tmp_path / "variant", **{**shared, option: value}))
+    baseline = used_contents(render(tmp_path / "baseline", **shared)) if shared else default_contents
+    changed = used_contents(render(tmp_path / "variant", **{**shared, option: value}))
     assert changed != baseline
 
 
 def test_cloud_spot_changes_the_output(tmp_path: Path) -> None:
-    on_demand = text_contents(render(tmp_path / "on-demand", runner="azure", cloud_spot=False))
-    spot = text_contents(render(tmp_path / "spot", runner="azure", cloud_spot=True))
+    on_demand = used_contents(render(tmp_path / "on-demand", runner="azure", cloud_spot=False))
+    spot = used_contents(render(tmp_path / "spot", runner="azure", cloud_spot=True))
     assert spot != on_demand
 
 
