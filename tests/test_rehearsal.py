@@ -414,3 +414,56 @@ def test_a_base_whose_results_were_never_pushed_fails_the_run_with_what_to_push(
     assert "error: cannot read metrics/metrics.json of 'origin/main': its dvc.lock records them" in result.step_log
     assert "push them from a clone that has them" in result.step_log
     assert not result.step_ran("Quality gate") and result.cml_calls == []
+
+
+# The clouds' own credentials, as the repository's secrets hold them.
+CLOUD_SECRETS = {
+    "aws": {"AWS_ACCESS_KEY_ID": "key", "AWS_SECRET_ACCESS_KEY": "secret"},
+    "gcp": {
+        "GOOGLE_APPLICATION_CREDENTIALS_DATA": json.dumps(
+            {"type": "service_account", "client_email": "ci@proj.iam.gserviceaccount.com", "project_id": "proj"}
+        )
+    },
+    "azure": {
+        "AZURE_CLIENT_ID": "client",
+        "AZURE_CLIENT_SECRET": "secret",
+        "AZURE_SUBSCRIPTION_ID": "subscription",
+        "AZURE_TENANT_ID": "tenant",
+    },
+}
+
+
+@pytest.mark.parametrize("cloud", sorted(CLOUD_SECRETS))
+def test_a_machine_whose_runner_never_registered_is_removed(cloud: str, tmp_path: Path) -> None:
+    """CML creates the machine, its runner never comes online, the launch fails and CML leaves the machine (the
+    `cml` stand-in does as CML does). Training is skipped; the clean-up job signs in to the cloud with the
+    repository's secrets and removes the machine."""
+    project = render(tmp_path / "work", runner=cloud)
+    commit_all(project, "Start")
+    state = tmp_path / "clouds.json"
+    images = machine_images(tmp_path, ("ami-ubuntu", CANONICAL, "2026-10-15T00:00:00Z"))
+    result = run_act(
+        project,
+        "train.yml",
+        "push",
+        push_event(BRANCH, "0" * 40),
+        tmp_path / "act",
+        secrets={"CML_RUNNER_TOKEN": "a-personal-access-token", **CLOUD_SECRETS[cloud]},
+        env={
+            "GITHUB_RUN_ID": "4444",
+            "GITHUB_RUN_ATTEMPT": "1",
+            "GITHUB_REPOSITORY": REPOSITORY,
+            "GITHUB_REPOSITORY_ID": REPOSITORY_ID,
+            "AWS_IMAGES_FILE": str(images),
+            "CLOUD_STATE_FILE": str(state),
+            "CML_STANDIN_RUNNER_NEVER_READY": "1",
+            "REHEARSAL_ORIGIN": str(project),
+        },
+    )
+    assert result.step_failed("Launch the runner"), result.output[-5000:]
+    assert not result.job_ran(TRAIN_JOB)
+    assert result.job_succeeded("Remove this run's cloud machine"), result.output[-5000:]
+    assert re.search(r"Removing cml-cml-4444-1-\w+-\w+ \(run 4444-1, launched 0 h ago\)", result.step_log), (
+        result.step_log
+    )
+    assert json.loads(state.read_text()) == []
