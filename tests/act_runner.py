@@ -51,19 +51,16 @@ MACHINE_SPECIFIC = {"DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_CONFIG", "XDG_RUNTI
 
 @dataclass(frozen=True)
 class ContainerEngine:
-    """Where a run's job containers start: a Docker-compatible socket, and what each job container gets mounted.
+    """Where a run's job containers start: a Docker-compatible socket (podman's), its images already in its store.
 
-    The images must already be in the engine's store (nothing can be pulled here); `mounts` are host folders
-    given to the job container at the same path, read-only unless they are the run's own.
+    Nothing can be pulled here, so act uses the images the store holds; act's own socket mount into the job
+    container is turned off, as no step uses a container engine.
     """
 
     socket: Path
-    read_only: tuple[Path, ...] = ()
-    writable: tuple[Path, ...] = ()
 
     def flags(self) -> list[str]:
-        volumes = [f"-v {path}:{path}:ro" for path in self.read_only] + [f"-v {path}:{path}" for path in self.writable]
-        return ["--pull=false", "--container-daemon-socket", "-", "--container-options", " ".join(volumes)]
+        return ["--pull=false", "--container-daemon-socket", "-"]
 
 
 @dataclass(frozen=True)

@@ -534,6 +534,24 @@ def docker_api(podman: Podman, folder: Path) -> Iterator[Path]:
         yield socket
 
 
+def mount_into_job_container(workflow: Path, read_only: Sequence[Path], writable: Sequence[Path]) -> None:
+    """Give the training job's container the host folders the rehearsal's stand-ins and environment live in.
+
+    On GitHub the runner mounts its own tools into a job container; here the stand-ins, the suite's Python
+    environment and the test's folders play that part. act applies its --container-options only to jobs that
+    declare no container (nektos/act pkg/runner/run_context.go, `options`), so the mounts go into the job's
+    `container.volumes`, GitHub's own key for them; nothing else in the workflow changes.
+    """
+    text = workflow.read_text()
+    workflow_yaml = yaml.safe_load(text)
+    assert "volumes" not in workflow_yaml["jobs"]["train"]["container"]
+    anchor = f"      image: {workflow_yaml['jobs']['train']['container']['image']}\n"
+    assert text.count(anchor) == 1, anchor
+    volumes = [f"{path}:{path}:ro" for path in read_only] + [f"{path}:{path}" for path in writable]
+    lines = "".join(f"        - {volume}\n" for volume in volumes)
+    workflow.write_text(text.replace(anchor, f"{anchor}      volumes:\n{lines}"))
+
+
 @dataclass(frozen=True)
 class CloudTrainRehearsal:
     run: ActRun
@@ -562,11 +580,12 @@ def cloud_train_rehearsal(
         images.write_text(json.dumps([CANONICAL_IMAGE]))
         state = root / "clouds.json"
         python_home = Path(os.path.realpath(VENV_BIN / "python")).parents[1]  # the interpreter the suite's venv uses
-        engine = ContainerEngine(
-            socket,
+        mount_into_job_container(
+            project / ".github" / "workflows" / "train.yml",
             read_only=(TEMPLATE_DIR, python_home, s3_server.empty_aws_config.parent),
             writable=(root,),
         )
+        engine = ContainerEngine(socket)
         env = {
             **workflow_env(s3_server, published.origin),
             "PATH": os.pathsep.join((str(STANDINS / "step_log"), str(STANDINS / "bin"), str(VENV_BIN), SYSTEM_PATH)),
@@ -595,7 +614,7 @@ def test_cloud_runners_training_job_runs_in_its_container_and_its_machine_is_rem
     run_ = cloud_train_rehearsal.run
     assert run_.job_succeeded("Launch a cloud runner (aws)"), run_.output[-6000:]
     assert f"Start image={JOB_IMAGE.removeprefix('docker.io/library/')}" in run_.output
-    assert run_.job_succeeded("Train, evaluate and report"), run_.output[-6000:]
+    assert run_.job_succeeded("Train, evaluate and report"), run_.step_log[-6000:]
     assert run_.step_ran("Trust the checkout inside the container")
     assert stages_executed(run_.output) == ["train", "evaluate"]
     launch, comment = run_.cml_calls

@@ -396,6 +396,13 @@ def test_every_job_has_a_timeout(rendered: dict[str, Rendered], subtests: pytest
                     assert isinstance(job.get("timeout-minutes"), int) and job["timeout-minutes"] > 0
 
 
+def test_every_workflow_runs_its_scripts_in_bash(rendered: dict[str, Rendered]) -> None:
+    """Without a shell, a step in a job container may get `sh`, which the scripts' arrays and [[ ]] break."""
+    for name in (*WORKFLOW_NAMES, SWEEP_WORKFLOW):
+        for variant, workflow in distinct(rendered, name):
+            assert workflow["defaults"] == {"run": {"shell": "bash"}}, f"{variant.id}: {name}"
+
+
 def test_train_triggers_permissions_and_concurrency(rendered: dict[str, Rendered], subtests: pytest.Subtests) -> None:
     for variant, train in distinct(rendered, "train.yml"):
         with subtests.test(variant=variant.id):
