@@ -467,3 +467,20 @@ def test_a_machine_whose_runner_never_registered_is_removed(cloud: str, tmp_path
         result.step_log
     )
     assert json.loads(state.read_text()) == []
+
+
+def test_a_remote_on_the_users_own_disk_stops_training_with_what_to_set(tmp_path: Path) -> None:
+    """A project made with a local folder as its DVC remote: CI cannot reach it, and says so before training."""
+    project = render(tmp_path / "work", dvc_remote_url=str(tmp_path / "dvc-store"))
+    commit_all(project, "Start")
+    result = run_act(
+        project,
+        "train.yml",
+        "push",
+        push_event(BRANCH, "0" * 40),
+        tmp_path / "act",
+        env={"REHEARSAL_ORIGIN": str(project)},
+    )
+    assert result.step_failed("Check the DVC remote"), result.output[-5000:]
+    assert "the DVC remote is a folder on your machine, which CI cannot reach" in result.step_log
+    assert not result.step_ran("Train, push the results and write the report") and result.cml_calls == []
