@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from .act_runner import STANDINS, ActRun, run_act, sequence_flags, stages_executed
+from .azurite import running_azurite
 from .helpers import VENV_BIN, commit_all, dvc_repro, project_env, render, run
 from .rehearsal_support import (
     REPOSITORY,
@@ -484,3 +485,33 @@ def test_a_remote_on_the_users_own_disk_stops_training_with_what_to_set(tmp_path
     assert result.step_failed("Check the DVC remote"), result.output[-5000:]
     assert "the DVC remote is a folder on your machine, which CI cannot reach" in result.step_log
     assert not result.step_ran("Train, push the results and write the report") and result.cml_calls == []
+
+
+def test_train_job_reaches_an_azure_remote_with_the_secret_it_is_given(tmp_path: Path) -> None:
+    """The job hands the repository's AZURE_STORAGE_CONNECTION_STRING secret to DVC (the remote is Azurite, Azure's
+    own emulator), trains what the branch changed, and pushes the new model there."""
+    with running_azurite(tmp_path) as azure, pytest.MonkeyPatch.context() as patch:
+        azure.create_container("rehearsal")
+        patch.setenv("AZURE_STORAGE_CONNECTION_STRING", azure.connection_string)  # as a user's shell has it
+        project = render(tmp_path / "work", dvc_remote_url="azure://rehearsal/dvc")
+        published = publish_with_branch(project, tmp_path, BRANCH, ("max_depth: 3", "max_depth: 1"), "Shallower")
+        env = {
+            "REHEARSAL_ORIGIN": str(published.origin),
+            "VENV": str(VENV_BIN.parent),
+            "PYTHONPATH": "src",
+            "DVC_NO_ANALYTICS": "1",
+            "GITHUB_REPOSITORY": REPOSITORY,
+        }
+        secrets_ = {
+            "GITHUB_TOKEN": "token-for-the-rehearsal",
+            "AZURE_STORAGE_CONNECTION_STRING": azure.connection_string,
+        }
+        event = push_event(BRANCH, published.main_sha)
+        result = run_act(project, "train.yml", "push", event, tmp_path / "act", secrets=secrets_, env=env)
+        stored = azure.blobs("rehearsal")
+    assert_reported_then_gated(result)
+    assert stages_executed(result.output) == ["train", "evaluate"]
+    lock = git(published.origin, "show", f"{BRANCH}:dvc.lock")
+    model_md5 = re.search(r"path: models/model\.joblib\n\s+hash: md5\n\s+md5: ([0-9a-f]{32})", lock)
+    assert model_md5, lock
+    assert f"dvc/files/md5/{model_md5[1][:2]}/{model_md5[1][2:]}" in stored
