@@ -94,10 +94,12 @@ class Podman:
         images = self.run("images", "--all", "--quiet", check=False).stdout.split()
         if images:
             self.run("rmi", "--force", *dict.fromkeys(images), check=False)
-        # The overlay driver bind-mounts its folder onto itself and leaves it mounted when podman exits.
+        # The overlay driver bind-mounts its folder onto itself and leaves it mounted when podman exits; each podman
+        # process that found it unmounted (the API service too) mounts it once more.
         overlay = self.folder / "store" / "overlay"
-        if overlay.is_dir() and os.path.ismount(overlay):
-            subprocess.run(["umount", str(overlay)], check=False, capture_output=True)
+        while overlay.is_dir() and os.path.ismount(overlay):
+            if subprocess.run(["umount", str(overlay)], check=False, capture_output=True).returncode != 0:
+                break
         remove_unmounted_tree(self.state)
 
 
