@@ -17,6 +17,7 @@ import pytest
 
 from .act_runner import STANDINS, ActRun, run_act, sequence_flags, stages_executed
 from .azurite import running_azurite
+from .google_storage import running_google_storage
 from .helpers import VENV_BIN, commit_all, dvc_repro, project_env, render, run
 from .rehearsal_support import (
     REPOSITORY,
@@ -487,31 +488,57 @@ def test_a_remote_on_the_users_own_disk_stops_training_with_what_to_set(tmp_path
     assert not result.step_ran("Train, push the results and write the report") and result.cml_calls == []
 
 
-def test_train_job_reaches_an_azure_remote_with_the_secret_it_is_given(tmp_path: Path) -> None:
-    """The job hands the repository's AZURE_STORAGE_CONNECTION_STRING secret to DVC (the remote is Azurite, Azure's
-    own emulator), trains what the branch changed, and pushes the new model there."""
-    with running_azurite(tmp_path) as azure, pytest.MonkeyPatch.context() as patch:
-        azure.create_container("rehearsal")
-        patch.setenv("AZURE_STORAGE_CONNECTION_STRING", azure.connection_string)  # as a user's shell has it
-        project = render(tmp_path / "work", dvc_remote_url="azure://rehearsal/dvc")
+def train_a_branch_against(
+    tmp_path: Path, url: str, shell_env: dict[str, str], secrets_: dict[str, str], act_env: dict[str, str]
+) -> tuple[ActRun, str]:
+    """A project on `url`, main pushed and a branch with a worse model pushed (with a user's `shell_env`), then
+    Train on the branch's push with the repository's `secrets_`; returns the run and the branch's new dvc.lock."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in shell_env.items():
+            patch.setenv(name, value)
+        project = render(tmp_path / "work", dvc_remote_url=url)
         published = publish_with_branch(project, tmp_path, BRANCH, ("max_depth: 3", "max_depth: 1"), "Shallower")
-        env = {
-            "REHEARSAL_ORIGIN": str(published.origin),
-            "VENV": str(VENV_BIN.parent),
-            "PYTHONPATH": "src",
-            "DVC_NO_ANALYTICS": "1",
-            "GITHUB_REPOSITORY": REPOSITORY,
-        }
-        secrets_ = {
-            "GITHUB_TOKEN": "token-for-the-rehearsal",
-            "AZURE_STORAGE_CONNECTION_STRING": azure.connection_string,
-        }
-        event = push_event(BRANCH, published.main_sha)
-        result = run_act(project, "train.yml", "push", event, tmp_path / "act", secrets=secrets_, env=env)
-        stored = azure.blobs("rehearsal")
+    env = {
+        "REHEARSAL_ORIGIN": str(published.origin),
+        "VENV": str(VENV_BIN.parent),
+        "PYTHONPATH": "src",
+        "DVC_NO_ANALYTICS": "1",
+        "GITHUB_REPOSITORY": REPOSITORY,
+        **act_env,
+    }
+    secrets_ = {"GITHUB_TOKEN": "token-for-the-rehearsal", **secrets_}
+    event = push_event(BRANCH, published.main_sha)
+    result = run_act(project, "train.yml", "push", event, tmp_path / "act", secrets=secrets_, env=env)
+    return result, git(published.origin, "show", f"{BRANCH}:dvc.lock")
+
+
+def assert_trained_and_pushed(result: ActRun, lock: str, stored: list[str]) -> None:
     assert_reported_then_gated(result)
     assert stages_executed(result.output) == ["train", "evaluate"]
-    lock = git(published.origin, "show", f"{BRANCH}:dvc.lock")
     model_md5 = re.search(r"path: models/model\.joblib\n\s+hash: md5\n\s+md5: ([0-9a-f]{32})", lock)
     assert model_md5, lock
     assert f"dvc/files/md5/{model_md5[1][:2]}/{model_md5[1][2:]}" in stored
+
+
+def test_train_job_reaches_an_azure_remote_with_the_secret_it_is_given(tmp_path: Path) -> None:
+    """The job hands the repository's AZURE_STORAGE_CONNECTION_STRING secret to DVC (the remote is Azurite, Azure's
+    own emulator), trains what the branch changed, and pushes the new model there."""
+    with running_azurite(tmp_path) as azure:
+        azure.create_container("rehearsal")
+        connection = {"AZURE_STORAGE_CONNECTION_STRING": azure.connection_string}
+        result, lock = train_a_branch_against(tmp_path, "azure://rehearsal/dvc", connection, connection, {})
+        stored = azure.blobs("rehearsal")
+    assert_trained_and_pushed(result, lock, stored)
+
+
+def test_train_job_reaches_a_google_remote_with_the_key_it_is_given(tmp_path: Path) -> None:
+    """The job writes the GOOGLE_APPLICATION_CREDENTIALS_DATA secret to a file for DVC, which signs in with it
+    (at the key's token endpoint) and pushes the branch's new model to the bucket."""
+    with running_google_storage(tmp_path, "rehearsal") as google:
+        key_file = tmp_path / "service-account.json"
+        key_file.write_text(google.service_account_key)
+        shell = {**google.env, "GOOGLE_APPLICATION_CREDENTIALS": str(key_file)}
+        key = {"GOOGLE_APPLICATION_CREDENTIALS_DATA": google.service_account_key}
+        result, lock = train_a_branch_against(tmp_path, "gs://rehearsal/dvc", shell, key, google.env)
+        stored = google.objects("rehearsal")
+    assert_trained_and_pushed(result, lock, stored)
