@@ -121,6 +121,8 @@ def test_clean_up_removes_this_runs_machine_and_nothing_else(cloud: Cloud) -> No
     assert result.returncode == 0, result.stderr
     assert f"Removing {mine} (run {THIS_RUN}, launched 0 h ago)" in result.stdout
     assert [machine["name"] for machine in cloud.machines()] == [other_run, other_repository]
+    # It signs in with a configuration of its own: a user's own gcloud or az login is left as it was.
+    assert list(Path(cloud.env["HOME"]).iterdir()) == []
 
 
 def test_clean_up_of_a_machine_that_removed_itself_finds_nothing(cloud: Cloud) -> None:

@@ -47,13 +47,15 @@ remove_machine() {
 {%- elif cookiecutter.runner == "gcp" %}
 # Google Cloud: Compute Engine instances, and the two firewall rules CML's provider creates for each.
 sign_in() {
-  local credentials="${RUNNER_TEMP:-/tmp}/cloud-machines-credentials.json"
   [ -n "${GOOGLE_APPLICATION_CREDENTIALS_DATA:-}" ] || fail "GOOGLE_APPLICATION_CREDENTIALS_DATA is not set: export the service account key that the CML runner uses"
-  (umask 077 && printf '%s' "$GOOGLE_APPLICATION_CREDENTIALS_DATA" >"$credentials")
-  gcloud auth activate-service-account --key-file="$credentials" --quiet
-  CLOUDSDK_CORE_PROJECT=$(jq --raw-output .project_id "$credentials")
+  # A gcloud configuration of its own, so that a user's active account stays as it was.
+  CLOUDSDK_CONFIG=$(mktemp -d)
+  export CLOUDSDK_CONFIG
+  trap 'rm -rf "$CLOUDSDK_CONFIG"' EXIT
+  (umask 077 && printf '%s' "$GOOGLE_APPLICATION_CREDENTIALS_DATA" >"$CLOUDSDK_CONFIG/key.json")
+  gcloud auth activate-service-account --key-file="$CLOUDSDK_CONFIG/key.json" --quiet
+  CLOUDSDK_CORE_PROJECT=$(jq --raw-output .project_id "$CLOUDSDK_CONFIG/key.json")
   export CLOUDSDK_CORE_PROJECT
-  rm -f "$credentials"
 }
 
 # One line per machine: launch time, run, name, zone.
@@ -74,6 +76,10 @@ remove_machine() {
 {%- elif cookiecutter.runner == "azure" %}
 # Azure: CML's provider puts each machine, its disk, address and network in a resource group of its own.
 sign_in() {
+  # An Azure CLI configuration of its own, so that a user's own login stays as it was.
+  AZURE_CONFIG_DIR=$(mktemp -d)
+  export AZURE_CONFIG_DIR
+  trap 'rm -rf "$AZURE_CONFIG_DIR"' EXIT
   az login --service-principal --username="$AZURE_CLIENT_ID" --password="$AZURE_CLIENT_SECRET" \
     --tenant="$AZURE_TENANT_ID" --output=none
   az account set --subscription="$AZURE_SUBSCRIPTION_ID"
@@ -92,9 +98,10 @@ remove_machine() {
 # Kubernetes: a runner is a job in the namespace of the configuration's current context.
 sign_in() {
   [ -n "${KUBERNETES_CONFIGURATION:-}" ] || fail "KUBERNETES_CONFIGURATION is not set: export the kubeconfig that the CML runner uses"
-  KUBECONFIG="${RUNNER_TEMP:-/tmp}/cloud-machines-kubeconfig"
-  (umask 077 && printf '%s' "$KUBERNETES_CONFIGURATION" >"$KUBECONFIG")
+  KUBECONFIG=$(mktemp)
   export KUBECONFIG
+  trap 'rm -f "$KUBECONFIG"' EXIT
+  (umask 077 && printf '%s' "$KUBERNETES_CONFIGURATION" >"$KUBECONFIG")
 }
 
 # One line per machine: launch time, run, job name, job name.
