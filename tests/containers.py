@@ -54,8 +54,11 @@ class Podman:
     state: Path
 
     @classmethod
-    def isolated(cls, folder: Path) -> "Podman":
-        folder.mkdir(parents=True, exist_ok=True)
+    def isolated(cls, parent: Path) -> "Podman":
+        """A store in a new folder under `parent`: podman binds a store to the run-time folder it was first used
+        with, so no store is ever shared, not even with one that an earlier, interrupted process left there."""
+        parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(tempfile.mkdtemp(prefix="podman-", dir=parent))
         settings = ["[containers]", "default_ulimits = [" + ", ".join(f'"{limit}"' for limit in ULIMITS) + "]"]
         if shutil.which("runc"):
             settings += ["", "[engine]", 'runtime = "runc"']
