@@ -6,22 +6,18 @@ key are Azurite's documented development ones.
 """
 
 import contextlib
-import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 from azure.storage.blob import BlobServiceClient
 
 from .helpers import TEMPLATE_DIR
-from .processes import HOST, free_port, running
+from .processes import HOST, answers, free_port, running
 
 AZURITE = TEMPLATE_DIR / "tools" / "node_modules" / ".bin" / "azurite-blob"
 ACCOUNT = "devstoreaccount1"
 ACCOUNT_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
-START_TIMEOUT_S = 60
 
 
 @dataclass(frozen=True)
@@ -36,18 +32,6 @@ class AzureStorage:
         return [blob.name for blob in client.list_blobs()]
 
 
-def answers(process: subprocess.Popen[bytes], url: str) -> bool:
-    """Poll `url` until it answers anything over HTTP (Azurite refuses an unsigned request, which is an answer)."""
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            httpx.get(url, timeout=2)
-            return True
-        except httpx.TransportError:
-            time.sleep(0.1)
-    return False
-
-
 @contextlib.contextmanager
 def running_azurite(folder: Path) -> Iterator[AzureStorage]:
     if not AZURITE.is_file():
@@ -57,7 +41,8 @@ def running_azurite(folder: Path) -> Iterator[AzureStorage]:
     command += ["--skipApiVersionCheck"]  # the Python SDK may speak a newer API version than this Azurite knows
     with running(command, folder / "azurite.log", folder, {"PATH": "/usr/local/bin:/usr/bin:/bin"}) as process:
         endpoint = f"http://{HOST}:{port}/{ACCOUNT}"
-        if not answers(process, f"{endpoint}?comp=list"):
+        # Azurite refuses an unsigned request: any answer means it is up.
+        if not answers(process, f"{endpoint}?comp=list", status=None):
             raise AssertionError("Azurite did not start:\n" + (folder / "azurite.log").read_text()[-3000:])
         yield AzureStorage(
             f"DefaultEndpointsProtocol=http;AccountName={ACCOUNT};AccountKey={ACCOUNT_KEY};BlobEndpoint={endpoint};"

@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from .helpers import VENV_BIN
-from .processes import HOST, answers_200, free_port, running
+from .processes import HOST, answers, free_port, running
 
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 
@@ -94,7 +94,7 @@ def running_google_storage(folder: Path, bucket: str) -> Iterator[GoogleStorage]
     try:
         with running(command, folder / "gcs-emulator.log", folder, {"PATH": f"{VENV_BIN}:/usr/bin:/bin"}) as process:
             host = f"http://{HOST}:{port}"
-            if not answers_200(process, f"{host}/storage/v1/b/{bucket}"):
+            if not answers(process, f"{host}/storage/v1/b/{bucket}"):
                 raise AssertionError("the GCS emulator did not start:\n" + (folder / "gcs-emulator.log").read_text())
             yield GoogleStorage(host, service_account_key(f"http://{HOST}:{tokens.server_port}/token"))
     finally:

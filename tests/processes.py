@@ -36,15 +36,18 @@ def stop(process: subprocess.Popen[bytes], timeout: float = STOP_TIMEOUT_S) -> N
         process.wait(timeout=timeout)
 
 
-def answers_200(process: subprocess.Popen[bytes], url: str, timeout: float = START_TIMEOUT_S) -> bool:
-    """Poll `url` until it answers 200; False once `process` exits or the time runs out."""
+def answers(
+    process: subprocess.Popen[bytes], url: str, status: int | None = 200, timeout: float = START_TIMEOUT_S
+) -> bool:
+    """Poll `url` until it answers `status` (any status for None); False once `process` exits or time runs out."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and process.poll() is None:
         try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return True
+            answered = httpx.get(url, timeout=2).status_code
         except httpx.TransportError:
-            pass
+            answered = None
+        if answered is not None and status in (None, answered):
+            return True
         time.sleep(POLL_INTERVAL_S)
     return False
 

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from .helpers import TEMPLATE_DIR
-from .processes import HOST, answers_200, free_port, running
+from .processes import HOST, answers, free_port, running
 
 REGISTRY = TEMPLATE_DIR / "tools" / "registry" / "usr" / "bin" / "docker-registry"
 MANIFEST_TYPES = "application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json"
@@ -55,6 +55,6 @@ def running_registry(folder: Path) -> Iterator[Registry]:
     }
     config.write_text(json.dumps(settings), encoding="utf-8")  # JSON is YAML
     with running([REGISTRY, "serve", config], folder / "registry.log", folder, {"PATH": "/usr/bin:/bin"}) as process:
-        if not answers_200(process, f"http://{HOST}:{port}/v2/"):
+        if not answers(process, f"http://{HOST}:{port}/v2/"):
             raise AssertionError("the registry did not start:\n" + (folder / "registry.log").read_text()[-3000:])
         yield Registry(f"{HOST}:{port}")

@@ -77,11 +77,8 @@ class Published:
     branch_sha: str
 
 
-def publish_main(project: Path, root: Path) -> Path:
-    """Train main, commit it and push it, git to a bare "origin" under `root` and DVC with its run-cache."""
-    dvc_repro(project)
-    commit_all(project, "First model")
-    run([VENV_BIN / "dvc", "push", "--run-cache"], cwd=project, env=project_env(project))
+def push_to_new_origin(project: Path, root: Path) -> Path:
+    """Push main to a new bare repository under `root`, the project's "origin", as GitHub holds it."""
     origin = root / "origin.git"
     run(["git", "init", "--quiet", "--bare", origin], cwd=root)
     git(project, "remote", "add", "origin", str(origin))
@@ -89,12 +86,8 @@ def publish_main(project: Path, root: Path) -> Path:
     return origin
 
 
-def publish_with_branch(
-    project: Path, root: Path, branch: str, params_edit: tuple[str, str], message: str
-) -> Published:
-    """Train main and push it (git and DVC, with the run-cache), then push a branch whose commit edits params.yaml."""
-    origin = publish_main(project, root)
-    main_sha = git(project, "rev-parse", "HEAD")
+def push_branch(project: Path, branch: str, params_edit: tuple[str, str], message: str) -> str:
+    """Create `branch` from HEAD with one commit that edits params.yaml, push it; returns the commit."""
     git(project, "switch", "--quiet", "--create", branch)
     params = project / "params.yaml"
     old, new = params_edit
@@ -103,7 +96,24 @@ def publish_with_branch(
     params.write_text(text.replace(old, new))
     commit_all(project, message)
     git(project, "push", "--quiet", "origin", branch)
-    return Published(origin, main_sha, git(project, "rev-parse", "HEAD"))
+    return git(project, "rev-parse", "HEAD")
+
+
+def publish_main(project: Path, root: Path) -> Path:
+    """Train main, commit it and push it, git to a bare "origin" under `root` and DVC with its run-cache."""
+    dvc_repro(project)
+    commit_all(project, "First model")
+    run([VENV_BIN / "dvc", "push", "--run-cache"], cwd=project, env=project_env(project))
+    return push_to_new_origin(project, root)
+
+
+def publish_with_branch(
+    project: Path, root: Path, branch: str, params_edit: tuple[str, str], message: str
+) -> Published:
+    """Train main and push it (git and DVC, with the run-cache), then push a branch whose commit edits params.yaml."""
+    origin = publish_main(project, root)
+    main_sha = git(project, "rev-parse", "HEAD")
+    return Published(origin, main_sha, push_branch(project, branch, params_edit, message))
 
 
 def assert_confusion_counts_and_pictures(run_: ActRun, text: str, repository: str) -> dict[str, str]:

@@ -25,7 +25,9 @@ from .rehearsal_support import (
     assert_confusion_counts_and_pictures,
     git,
     publish_with_branch,
+    push_branch,
     push_event,
+    push_to_new_origin,
     secrets,
     use_s3_server,
     workflow_env,
@@ -399,17 +401,9 @@ def test_a_base_whose_results_were_never_pushed_fails_the_run_with_what_to_push(
         commit_all(project, "First model, never pushed")
         # The raw data is in the remote; what main's pipeline produced is not.
         run([VENV_BIN / "dvc", "push", "data/raw/wine.csv.dvc"], cwd=project, env=project_env(project))
-        origin = tmp_path / "origin.git"
-        run(["git", "init", "--quiet", "--bare", origin], cwd=tmp_path)
-        git(project, "remote", "add", "origin", str(origin))
-        git(project, "push", "--quiet", "origin", "main")
+        origin = push_to_new_origin(project, tmp_path)
         main_sha = git(project, "rev-parse", "HEAD")
-        git(project, "switch", "--quiet", "--create", BRANCH)
-        (project / "params.yaml").write_text(
-            (project / "params.yaml").read_text().replace("max_depth: 3", "max_depth: 1")
-        )
-        commit_all(project, "Shallower trees")
-        git(project, "push", "--quiet", "origin", BRANCH)
+        push_branch(project, BRANCH, ("max_depth: 3", "max_depth: 1"), "Shallower trees")
         result = run_train_on_push(project, origin, s3_server, main_sha, tmp_path / "act")
 
     assert result.step_failed("Train, push the results and write the report"), result.output[-5000:]

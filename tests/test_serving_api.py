@@ -18,7 +18,7 @@ import yaml
 
 from .conftest import FirstRun
 from .helpers import DEFAULT_PACKAGE, VENV_BIN, project_env
-from .processes import HOST, answers_200, free_port, running
+from .processes import HOST, answers, free_port, running
 
 pytestmark = pytest.mark.slow
 
@@ -58,7 +58,7 @@ def api(first_run: FirstRun, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     env = project_env(project, settings)
     with running(command, log_path, cwd=project, env=env) as process:
         url = f"http://{HOST}:{port}"
-        if not answers_200(process, f"{url}/health"):
+        if not answers(process, f"{url}/health"):
             pytest.fail(f"the server did not answer /health (exit code {process.poll()}):\n{log_path.read_text()}")
         yield Api(url=url, project=project, log_path=log_path)
 

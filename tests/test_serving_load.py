@@ -22,7 +22,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from .conftest import FirstRun
 from .helpers import DEFAULT_PACKAGE, VENV_BIN, project_env
-from .processes import HOST, answers_200, free_port, running
+from .processes import HOST, answers, free_port, running
 
 pytestmark = pytest.mark.slow
 
@@ -216,7 +216,7 @@ def test_sustained_load_has_no_errors_and_no_leak(first_run: FirstRun, tmp_path:
     samples: list[Sample] = []
 
     with running(server_command, server_log, cwd=project, env=project_env(project, settings)) as server:
-        if not answers_200(server, f"{url}/ready"):
+        if not answers(server, f"{url}/ready"):
             pytest.fail(f"the server did not answer /ready (exit code {server.poll()}):\n{server_log.read_text()}")
         server_process = psutil.Process(server.pid)
         idle_rss = tree_rss(server_process)
