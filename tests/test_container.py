@@ -86,9 +86,13 @@ class BuiltImage:
     build_args: list[str]
 
 
-def locked_md5(project: Path, path: str) -> str:
-    lock = yaml.safe_load((project / "dvc.lock").read_text(encoding="utf-8"))
+def md5_in_lock(lock_text: str, path: str) -> str:
+    lock = yaml.safe_load(lock_text)
     return next(out["md5"] for stage in lock["stages"].values() for out in stage.get("outs", []) if out["path"] == path)
+
+
+def locked_md5(project: Path, path: str) -> str:
+    return md5_in_lock((project / "dvc.lock").read_text(encoding="utf-8"), path)
 
 
 def build(
@@ -491,10 +495,7 @@ def test_merged_pull_requests_deploy_the_model_that_train_recorded_and_reported(
 
 
 def locked_md5_at(repository: Path, commit: str) -> str:
-    lock = yaml.safe_load(git(repository, "show", f"{commit}:dvc.lock"))
-    return next(
-        out["md5"] for stage in lock["stages"].values() for out in stage.get("outs", []) if out["path"] == MODEL
-    )
+    return md5_in_lock(git(repository, "show", f"{commit}:dvc.lock"), MODEL)
 
 
 # --- a cloud runner's training job, in its job container ------------------------------------------------------------

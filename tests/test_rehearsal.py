@@ -149,12 +149,17 @@ def test_a_branch_that_moved_during_training_keeps_its_newer_commits(rehearsal: 
     assert git(rehearsal.origin, "rev-parse", BRANCH) == moved_to
 
 
-def test_model_in_the_new_dvc_lock_is_in_the_remote(rehearsal: Rehearsal) -> None:
-    """The deploy workflow pulls the model dvc.lock records on main: after the merge, this one must be there."""
-    lock = git(rehearsal.origin, "show", f"{BRANCH}:dvc.lock")
+def model_md5_in(lock: str) -> str:
+    """The md5 a dvc.lock's text records for the model."""
     model_md5 = re.search(r"path: models/model\.joblib\n\s+hash: md5\n\s+md5: ([0-9a-f]{32})", lock)
     assert model_md5, lock
-    key = f"rehearsal/files/md5/{model_md5[1][:2]}/{model_md5[1][2:]}"
+    return model_md5[1]
+
+
+def test_model_in_the_new_dvc_lock_is_in_the_remote(rehearsal: Rehearsal) -> None:
+    """The deploy workflow pulls the model dvc.lock records on main: after the merge, this one must be there."""
+    model_md5 = model_md5_in(git(rehearsal.origin, "show", f"{BRANCH}:dvc.lock"))
+    key = f"rehearsal/files/md5/{model_md5[:2]}/{model_md5[2:]}"
     assert key in rehearsal.server.keys("rehearsal/")
 
 
@@ -509,9 +514,8 @@ def train_a_branch_against(
 def assert_trained_and_pushed(result: ActRun, lock: str, stored: list[str]) -> None:
     assert_reported_then_gated(result)
     assert stages_executed(result.output) == ["train", "evaluate"]
-    model_md5 = re.search(r"path: models/model\.joblib\n\s+hash: md5\n\s+md5: ([0-9a-f]{32})", lock)
-    assert model_md5, lock
-    assert f"dvc/files/md5/{model_md5[1][:2]}/{model_md5[1][2:]}" in stored
+    model_md5 = model_md5_in(lock)
+    assert f"dvc/files/md5/{model_md5[:2]}/{model_md5[2:]}" in stored
 
 
 def test_train_job_reaches_an_azure_remote_with_the_secret_it_is_given(tmp_path: Path) -> None:

@@ -61,8 +61,8 @@ def param_rows(params_diff: dict[str, dict[str, dict[str, Any]]]) -> list[ParamR
 
 def check_base_readable(errors: dict[str, dict[str, Exception]], base: str) -> None:
     """Refuse a base whose recorded metrics cannot be read, naming the revision and what to push."""
-    recorded = {str(path) for path in outputs_recorded_at(base)}
-    unreadable = sorted(path for path in errors.get(base, {}) if str(Path(path)) in recorded)
+    recorded = outputs_recorded_at(base)
+    unreadable = sorted(path for path in errors.get(base, {}) if Path(path) in recorded)
     if unreadable:
         raise ProjectError(
             f"cannot read {', '.join(unreadable)} of {base!r}: its dvc.lock records them, but neither the DVC cache "
