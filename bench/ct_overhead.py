@@ -171,11 +171,17 @@ def commit_all(project: Path, message: str, env: Mapping[str, str]) -> Timed:
 
 @dataclass(frozen=True)
 class Step:
-    """One `python -m module args...` command of the pipeline (or the report)."""
+    """One `python -m package command args...` command of the pipeline (or the report)."""
 
     name: str
-    module: str
+    package: str
+    command: str
     args: list[str]
+
+    @property
+    def argv(self) -> list[str]:
+        """The arguments after `python -m package`: the command and its own arguments."""
+        return [self.command, *self.args]
 
 
 def resolve_vars(text: str, params: Mapping[str, Any]) -> str:
@@ -191,20 +197,29 @@ def resolve_vars(text: str, params: Mapping[str, Any]) -> str:
 
 
 def pipeline_steps(project: Path) -> list[Step]:
-    """The stage commands of dvc.yaml, in file order (it is topological here), as modules and arguments."""
+    """The stage commands of dvc.yaml, in file order (it is topological here), as commands and arguments."""
     stages = yaml.safe_load((project / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
     params = yaml.safe_load((project / "params.yaml").read_text(encoding="utf-8"))
     steps = []
     for name, stage in stages.items():
         words = resolve_vars(stage["cmd"], params).split()
-        if words[:2] != ["python", "-m"]:
-            raise ValueError(f"stage {name}: expected `python -m module ...`, got {stage['cmd']!r}")
-        steps.append(Step(name=name, module=words[2], args=words[3:]))
+        if words[:2] != ["python", "-m"] or len(words) < 4:
+            raise ValueError(f"stage {name}: expected `python -m package command ...`, got {stage['cmd']!r}")
+        steps.append(Step(name=name, package=words[2], command=words[3], args=words[4:]))
     return steps
 
 
 def report_step(project: Path, base: str) -> Step:
-    return Step(name="report", module=f"{package_name(project)}.report", args=["--base", base, "--output", "report.md"])
+    return Step(
+        name="report", package=package_name(project), command="report", args=["--base", base, "--output", "report.md"]
+    )
+
+
+def command_module(project: Path, step: Step, extra_env: Mapping[str, str]) -> str:
+    """The module that runs a step's command, as the package's own command table names it."""
+    script = f"from {step.package}.__main__ import COMMANDS; print(COMMANDS[{step.command!r}][0])"
+    found = run_timed([VENV_BIN / "python", "-c", script], project, project_env(project, extra_env))
+    return f"{step.package}.{found.stdout.strip()}"
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -219,7 +234,7 @@ echo "$start $(date +%s.%N) $*" >> "$BENCH_STAGE_LOG"
 exit $status
 """
 
-IN_PROCESS_DRIVER = '''"""Bench driver: run each step's `python -m module args` in this process, as __main__ would."""
+IN_PROCESS_DRIVER = '''"""Bench driver: run each step's `python -m package command args` in this one process."""
 import json
 import runpy
 import sys
@@ -228,7 +243,7 @@ import time
 timings = {}
 for name, module, args in json.loads(sys.argv[1]):
     start = time.perf_counter()
-    sys.argv = [module, *args]
+    sys.argv = [module, *args]  # args begin with the command
     try:
         runpy.run_module(module, run_name="__main__", alter_sys=True)
     except SystemExit as stop:
@@ -428,12 +443,12 @@ class InProcessRun:
 
 
 def read_stage_log(path: Path, steps: Sequence[Step]) -> list[StageSpan]:
-    names = {step.module: step.name for step in steps}
+    names = {step.command: step.name for step in steps}
     spans = []
     for line in path.read_text(encoding="utf-8").splitlines():
         start, end, *command = line.split()
-        module = command[1] if command[:1] == ["-m"] else "?"
-        spans.append(StageSpan(name=names.get(module, module), start=float(start), end=float(end)))
+        name = command[2] if command[:1] == ["-m"] and len(command) > 2 else "?"
+        spans.append(StageSpan(name=names.get(name, name), start=float(start), end=float(end)))
     return spans
 
 
@@ -451,13 +466,13 @@ def pipeline_run(project: Path, helpers: Helpers, extra_env: Mapping[str, str]) 
     if ran != [step.name for step in steps]:
         raise CommandFailed(f"dvc repro --force ran {ran}, expected every stage")
     step = report_step(project, "HEAD")
-    report = run_timed([VENV_BIN / "python", "-m", step.module, *step.args], project, project_env(project, extra_env))
+    report = run_timed([VENV_BIN / "python", "-m", step.package, *step.argv], project, project_env(project, extra_env))
     return PipelineRun(repro, start, end, read_stage_log(log, steps), report)
 
 
 def in_process_run(project: Path, helpers: Helpers, extra_env: Mapping[str, str]) -> InProcessRun:
     steps = [*pipeline_steps(project), report_step(project, "HEAD")]
-    payload = json.dumps([[step.name, step.module, step.args] for step in steps])
+    payload = json.dumps([[step.name, step.package, step.argv] for step in steps])
     timed = run_timed([VENV_BIN / "python", helpers.in_process, payload], project, project_env(project, extra_env))
     return InProcessRun(timed, json.loads(timed.stdout.strip().splitlines()[-1]))
 
@@ -705,7 +720,7 @@ def teardown_costs(
         samples: dict[bool, list[float]] = {False: [], True: []}
         for _ in range(runs):
             for freeze in (False, True):
-                payload = json.dumps([step.module, step.args, freeze])
+                payload = json.dumps([step.package, step.argv, freeze])
                 timed = run_timed([VENV_BIN / "python", helpers.teardown, payload], project, env)
                 finished_at = time.time()
                 done = float(re.findall(r"^BENCH_DONE (\S+)$", timed.stdout, flags=re.MULTILINE)[-1])
@@ -803,8 +818,8 @@ def hook_costs(
 def breakdown_section(
     template: Path, project: Path, workdir: Path, runs: int, helpers: Helpers, extra_env: Mapping[str, str]
 ) -> Breakdown:
-    package = package_name(project)
-    stage_modules = [step.module for step in pipeline_steps(project)] + [f"{package}.report"]
+    steps = [*pipeline_steps(project), report_step(project, "HEAD")]
+    stage_modules = [command_module(project, step, extra_env) for step in steps]
     result = Breakdown()
     logger.info("  imports")
     result.imports = import_costs(project, [*HEAVY_MODULES, *stage_modules], stage_modules[1], runs, workdir, extra_env)

@@ -10,7 +10,7 @@ Set-up: the default project is rendered into a temp folder and `dvc repro` train
 (models/model.joblib); both servers serve that same file, one at a time (never concurrently), each with uvicorn
 and one worker on a free loopback port:
 
-- generated: `python -m <package>.serve`, the project's own FastAPI app; POST /predict takes
+- generated: `python -m <package> serve`, the project's own FastAPI app; POST /predict takes
   `{"instances": [...]}` and micro-batches concurrent requests into one model call in a worker thread;
 - baseline: `bench/baseline_app.py`, a typical naive seed: one bare feature record per request, `predict_proba`
   called synchronously inside an `async def` endpoint (the event loop blocks), the model's `n_jobs` as trained.
@@ -235,7 +235,7 @@ def free_port() -> int:
 
 def server_command(kind: str, project: Path, port: int) -> list[str]:
     if kind == "generated":
-        return [str(VENV_BIN / "python"), "-m", f"{package_name(project)}.serve", "--host", HOST, "--port", str(port)]
+        return [str(VENV_BIN / "python"), "-m", package_name(project), "serve", "--host", HOST, "--port", str(port)]
     return [
         *(str(VENV_BIN / "python"), "-m", "uvicorn", "baseline_app:app", "--app-dir", str(BENCH_DIR)),
         *("--host", HOST, "--port", str(port), "--workers", "1"),

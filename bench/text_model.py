@@ -24,11 +24,11 @@ texts.
    exit. examples/s = training texts x epochs / fine-tuning seconds (the model load excluded); "steps only" leaves
    the validation scoring out too (it ends each epoch at tqdm's 100 % line). Peak RSS and CPU seconds are the
    stage process's own (`os.wait4`). The load is also timed on its own, in a separate process: importing
-   bench_text.transformer (torch, transformers) and `load_pretrained` (checkpoint and tokenizer). The baseline
+   bench_text.modeling.transformer (torch, transformers) and `load_pretrained` (checkpoint and tokenizer). The baseline
    (`train.model: baseline`, TF-IDF + logistic regression) is run as many times, interleaved, for its wall time.
 2. API inference. The fine-tuned model of section 1 is served by uvicorn with one worker on a free loopback port,
    one server at a time:
-   - generated: the project's own server, `python -m bench_text.serve` (POST /predict, `{"instances": [...]}`;
+   - generated: the project's own server, `python -m bench_text serve` (POST /predict, `{"instances": [...]}`;
      its MicroBatcher joins the texts of concurrent requests into one model call of up to 64 texts);
    - unbatched: a minimal baseline app defined in this file (`unbatched_app`, run by uvicorn as a factory): an
      `async def` endpoint taking one `{"text": ...}` and calling `predict_proba` on that text alone, inline (the
@@ -91,8 +91,8 @@ VENV_BIN = Path(sys.executable).parent  # not resolved: the venv's python is a s
 HOST = "127.0.0.1"
 PROJECT_NAME = "Bench Text"
 PACKAGE = "bench_text"
-TRAIN_COMMAND = ["python", "-m", f"{PACKAGE}.train", "data/prepared", "models/model"]
-BASELINE_COMMAND = ["python", "-m", f"{PACKAGE}.train", "data/prepared", "models/baseline"]
+TRAIN_COMMAND = ["python", "-m", PACKAGE, "train", "data/prepared", "models/model"]
+BASELINE_COMMAND = ["python", "-m", PACKAGE, "train", "data/prepared", "models/baseline"]
 SECTIONS = ("training", "serving")
 STOP_TIMEOUT_S = 10.0
 SCORE_TOLERANCE = 1e-4  # a text padded in a batch scores a little differently from the same text alone
@@ -135,8 +135,8 @@ def render(template: Path, workdir: Path) -> Path:
     if result.returncode != 0:
         raise RuntimeError(f"`{shlex.join(command)}` exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
     (project,) = [path for path in output_dir.iterdir() if path.is_dir()]
-    if not (project / "src" / PACKAGE / "transformer.py").is_file():
-        raise RuntimeError(f"{project} is not the text task (no src/{PACKAGE}/transformer.py)")
+    if not (project / "src" / PACKAGE / "modeling" / "transformer.py").is_file():
+        raise RuntimeError(f"{project} is not the text task (no src/{PACKAGE}/modeling/transformer.py)")
     return project
 
 
@@ -150,7 +150,7 @@ def set_params(project: Path, **train: str) -> None:
 
 def prepare(project: Path) -> None:
     params = yaml.safe_load((project / "params.yaml").read_text(encoding="utf-8"))
-    command = [str(VENV_BIN / "python"), "-m", f"{PACKAGE}.prepare", params["data"]["raw"], "data/prepared"]
+    command = [str(VENV_BIN / "python"), "-m", PACKAGE, "prepare", params["data"]["raw"], "data/prepared"]
     result = subprocess.run(command, cwd=project, env=project_env(project), capture_output=True, text=True)
     if result.returncode != 0:
         raise RuntimeError(f"the prepare stage failed:\n{result.stdout}\n{result.stderr}")
@@ -281,7 +281,7 @@ def run_stage(project: Path, command: Sequence[str], model: str) -> StageRun:
 LOAD_TIMING = """
 import json, sys, time
 start = time.perf_counter()
-from {package}.transformer import load_pretrained
+from {package}.modeling.transformer import load_pretrained
 imported = time.perf_counter()
 load_pretrained(sys.argv[1], json.loads(sys.argv[2]))
 print(json.dumps({{"import_s": imported - start, "load_s": time.perf_counter() - imported}}))
@@ -370,7 +370,7 @@ def print_training(training: Training, repeats: int) -> None:
 
     loads = [
         ["interpreter start-up and exit", median(t.interpreter_s for t in training.loads)],
-        [f"import {PACKAGE}.transformer (torch, transformers)", median(t.import_s for t in training.loads)],
+        [f"import {PACKAGE}.modeling.transformer (torch, transformers)", median(t.import_s for t in training.loads)],
         ["load_pretrained (checkpoint, tokenizer, new head)", median(t.load_s for t in training.loads)],
     ]
     loads.append(["total", sum(item[1] for item in loads)])
@@ -433,7 +433,7 @@ def unbatched_app() -> Any:
 
     from fastapi import FastAPI
 
-    load_classifier = importlib.import_module(f"{PACKAGE}.classifier").load_classifier
+    load_classifier = importlib.import_module(f"{PACKAGE}.modeling.classifier").load_classifier
     classifier = load_classifier(Path(os.environ.get("MODEL_PATH", "models/model")))
     in_thread = os.environ.get(UNBATCHED_MODE_VARIABLE, "inline") == "thread"
     app = FastAPI(title="unbatched baseline")
@@ -453,7 +453,7 @@ def unbatched_app() -> Any:
 
 def server_command(kind: str, port: int | str) -> list[str]:
     if kind == "generated":
-        return ["python", "-m", f"{PACKAGE}.serve", "--host", HOST, "--port", str(port)]
+        return ["python", "-m", PACKAGE, "serve", "--host", HOST, "--port", str(port)]
     return [
         *("python", "-m", "uvicorn", f"{Path(__file__).stem}:unbatched_app", "--factory"),
         *("--app-dir", str(BENCH_DIR), "--host", HOST, "--port", str(port), "--workers", "1"),

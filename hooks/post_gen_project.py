@@ -1,14 +1,16 @@
-"""Make the fresh project a working DVC repository: git, DVC, the remote, and the sample data under DVC.
+"""Shape the fresh project for its options, then make it a working DVC repository.
 
-First the project takes the shape of its task: a task other than the tabular default lays its own files (from
-`task_overlays/<task>/`) over the tabular ones and drops those it has no use for. Then the files the other chosen
-options do not use are removed, so that nothing dead is committed.
+Shaping: the task's packs (`packs/<pack>/`, listed in the task table of cookiecutter.json) add their files to the
+shared ones; a pack never replaces a file. A pack's `include/` folder holds blocks that shared files such as
+params.yaml include while rendering, so it is not copied. The files the chosen runner does not use are removed,
+so that nothing dead is committed. Set-up: git, DVC, the remote, and the task's sample data under DVC.
 
 When git or DVC is not installed where cookiecutter runs, the project is still complete: the hook prints the
 commands to run by hand instead. A command that fails stops the hook, so cookiecutter removes the folder.
 """
 
 import importlib.util
+import json
 import logging
 import shlex
 import shutil
@@ -16,14 +18,16 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 DVC_REMOTE_URL: str = {{ cookiecutter.dvc_remote_url | tojson }}
 RUNNER: str = {{ cookiecutter.runner | tojson }}
-TASK: str = {{ cookiecutter.task | tojson }}
-PACKAGE: str = {{ cookiecutter.package_name | tojson }}
-TABULAR = "tabular-classification"
-SAMPLE_DATA = "data/raw/wine.csv" if TASK == TABULAR else "data/raw/reviews.csv"
-TASK_OVERLAYS = Path("task_overlays")
+# What the chosen task brings: its packs, its sample data, its model, ... (the `_tasks` table of cookiecutter.json).
+TASK: dict[str, Any] = json.loads({{ cookiecutter._tasks[cookiecutter.task] | tojson | tojson }})
+SAMPLE_DATA: str = TASK["sample"]
+PACKS = Path("packs")
+# The part of a pack that shared files include while rendering: never copied into the project.
+PACK_INCLUDES = "include"
 # What only a cloud runner uses: actionlint's list of the self-hosted runner labels, and the script and the
 # workflow that remove the runner machines left behind.
 CLOUD_RUNNER_FILES = (
@@ -63,27 +67,24 @@ def setup_dvc_in_process() -> None:
         raise RuntimeError(f"DVC set-up failed: {error}") from None
 
 
-def tabular_only_files(package: str) -> list[Path]:
-    """Files of the tabular task that no other task uses: its sample, feature typing and drift checks."""
-    source = Path("src", package)
-    return [
-        Path("data/raw/wine.csv"),
-        source / "model.py",
-        source / "expectations.py",
-        source / "drift.py",
-        source / "serving" / "request_log.py",
-        Path("tests/test_drift.py"),
-        Path(".github/workflows/drift.yml"),
-    ]
+def pack_files(pack: Path) -> list[Path]:
+    """The files a pack adds, relative to the pack: all but its includes."""
+    return sorted(
+        path.relative_to(pack)
+        for path in pack.rglob("*")
+        if path.is_file() and path.relative_to(pack).parts[0] != PACK_INCLUDES
+    )
 
 
-def apply_task(task: str, package: str) -> None:
-    """Lay the task's own files over the tabular ones and drop what only the tabular task uses."""
-    if task != TABULAR:
-        for path in tabular_only_files(package):
-            path.unlink()
-        shutil.copytree(TASK_OVERLAYS / task, ".", dirs_exist_ok=True)
-    shutil.rmtree(TASK_OVERLAYS)
+def lay_packs(pack_names: Sequence[str]) -> None:
+    """Move each named pack's files into place, then drop every pack; a pack that would replace a file stops."""
+    for name in pack_names:
+        for relative in pack_files(PACKS / name):
+            if relative.exists():
+                raise RuntimeError(f"pack {name!r} would replace {relative}: a pack only adds files")
+            relative.parent.mkdir(parents=True, exist_ok=True)
+            (PACKS / name / relative).rename(relative)
+    shutil.rmtree(PACKS)
 
 
 def unused_files(runner: str) -> list[Path]:
@@ -106,14 +107,17 @@ def as_shell(commands: Sequence[Sequence[str]]) -> str:
     return " && ".join(shlex.join(command) for command in commands)
 
 
-def main() -> int:
-    """Set up what the tools at hand allow, and say what is left to do by hand."""
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    apply_task(TASK, PACKAGE)
+def shape_project() -> None:
+    """The task's files in place, and none that the chosen options leave without a use."""
+    lay_packs(TASK["packs"])
     for path in unused_files(RUNNER):
         path.unlink()
         if not any(path.parent.iterdir()):
             path.parent.rmdir()
+
+
+def set_up_repository() -> int:
+    """Set up git and DVC as far as the tools at hand allow, and say what is left to do by hand."""
     git = shutil.which("git")
     dvc = shutil.which("dvc")
     try:
@@ -131,6 +135,16 @@ def main() -> int:
         logger.error("error: %s", error)
         return 1
     return 0
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    try:
+        shape_project()
+    except RuntimeError as error:
+        logger.error("error: %s", error)
+        return 1
+    return set_up_repository()
 
 
 if __name__ == "__main__":

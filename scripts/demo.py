@@ -138,7 +138,7 @@ def serve_and_predict(project: Path, venv: Path, env: dict[str, str]) -> object:
     """What `make serve` does, on a free port of 127.0.0.1; one request with three test rows; then stop."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    command = [str(venv / "bin" / "python"), "-m", f"{PACKAGE}.serve", "--host", "127.0.0.1", "--port", str(port)]
+    command = [str(venv / "bin" / "python"), "-m", PACKAGE, "serve", "--host", "127.0.0.1", "--port", str(port)]
     logger.info("$ %s", " ".join(command))
     server = subprocess.Popen(command, cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

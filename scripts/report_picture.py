@@ -6,7 +6,7 @@ prerequisites are not in requirements.txt:
     .venv/bin/pip install markdown==3.11.3
     apt-get install chromium
 
-    (cd build/demo/wine-classifier && ../../demo-venv/bin/python -m wine_classifier.report --base main \
+    (cd build/demo/wine-classifier && ../../demo-venv/bin/python -m wine_classifier report --base main \
         --output pr_comment.md --pictures-url https://github.com/octo-org/wine-classifier/actions/runs/4242)
     .venv/bin/python scripts/report_picture.py build/demo/wine-classifier/pr_comment.md docs/report.png
 

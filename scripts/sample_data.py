@@ -11,7 +11,7 @@ import pandas as pd
 from sklearn.datasets import load_wine
 
 LABEL_COLUMN = "cultivar"
-SAMPLE_PATH = Path("{{cookiecutter.project_slug}}/data/raw/wine.csv")
+SAMPLE_PATH = Path("{{cookiecutter.project_slug}}/packs/tabular/data/raw/wine.csv")
 
 
 def wine_table() -> pd.DataFrame:

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
@@ -29,10 +30,9 @@ from .workflow_checks import actionlint, check_schema, pinned_uses, shellcheck, 
 pytestmark = pytest.mark.slow
 
 OPTIONS: dict[str, Any] = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text())
+TASKS: dict[str, dict[str, Any]] = OPTIONS["_tasks"]
 CLOUD_RUNNERS = tuple(runner for runner in OPTIONS["runner"] if runner != "github-hosted")
 SPOT_RUNNERS = ("aws", "gcp", "azure")  # the pre-gen hook refuses cloud_spot for any other runner
-TABULAR = "tabular-classification"
-# The drift check compares feature columns: only the tabular task has it (the post-gen hook drops it otherwise).
 DRIFT_WORKFLOW = "drift.yml"
 WORKFLOW_NAMES = ("deploy.yml", DRIFT_WORKFLOW, "test.yml", "train.yml")
 SWEEP_WORKFLOW = "sweep.yml"
@@ -144,7 +144,7 @@ OTHER_REMOTES = [
 VARIANTS = MATRIX + CUSTOM_CLOUD + OTHER_REMOTES
 CLOUD_VARIANTS = [v for v in VARIANTS if v.runner in CLOUD_RUNNERS]
 HOSTED_VARIANTS = [v for v in VARIANTS if v.runner == "github-hosted"]
-TABULAR_VARIANTS = [v for v in VARIANTS if v.task == TABULAR]
+DRIFT_VARIANTS = [v for v in VARIANTS if TASKS[v.task]["drift"]]
 
 
 def ids(variants: Sequence[Variant]) -> list[str]:
@@ -184,8 +184,11 @@ def render_variant(variant: Variant, output_dir: Path, config_file: Path) -> Pat
         for path in CLOUD_RUNNER_FILES:
             (project / path).unlink()
         (project / CLEANUP_SCRIPT).parent.rmdir()
-    if not variant.hooks and variant.task != TABULAR:
-        (project / ".github" / "workflows" / DRIFT_WORKFLOW).unlink()
+    if not variant.hooks:  # the workflows the task's packs add, where the hook would put them
+        for pack in TASKS[variant.task]["packs"]:
+            for workflow in (project / "packs" / pack / ".github" / "workflows").glob("*.yml"):
+                workflow.rename(project / ".github" / "workflows" / workflow.name)
+        shutil.rmtree(project / "packs")
     return project
 
 
@@ -349,7 +352,7 @@ def test_every_variant_renders_its_workflows_and_only_cloud_runners_get_the_mach
     """The drift check needs feature columns (tabular only); the sweep and its script need a cloud runner."""
     assert set(rendered) == set(ids(VARIANTS))
     for variant in VARIANTS:
-        expected = {name for name in WORKFLOW_NAMES if variant.task == TABULAR or name != DRIFT_WORKFLOW}
+        expected = {name for name in WORKFLOW_NAMES if TASKS[variant.task]["drift"] or name != DRIFT_WORKFLOW}
         expected |= {SWEEP_WORKFLOW} if variant.runner in CLOUD_RUNNERS else set()
         assert set(rendered[variant.id].workflows) == expected, variant.id
         if variant.hooks or variant.runner in CLOUD_RUNNERS:  # the hooks, not this module, removed them
@@ -691,7 +694,7 @@ def test_tests_workflow_runs_make_test_on_ubuntu(rendered: dict[str, Rendered]) 
 def test_drift_check_runs_on_a_schedule_and_opens_a_retraining_pull_request(
     rendered: dict[str, Rendered], subtests: pytest.Subtests
 ) -> None:
-    for variant, drift in distinct(rendered, DRIFT_WORKFLOW, TABULAR_VARIANTS):
+    for variant, drift in distinct(rendered, DRIFT_WORKFLOW, DRIFT_VARIANTS):
         with subtests.test(variant=variant.id):
             assert set(drift["on"]) == {"schedule", "workflow_dispatch"}
             assert drift["on"]["schedule"][0]["cron"]

@@ -15,11 +15,9 @@ from .test_options import (
     CLOUD_RUNNER_FILES,
     DVC_SETUP_FILES,
     OPTIONS,
-    SAMPLE_DATA,
-    TABULAR,
-    TASK_FILES,
-    TASK_MODULES,
+    TASKS,
     expected_files,
+    pack_files,
     project_files,
 )
 
@@ -168,7 +166,7 @@ def test_without_git_the_project_is_complete_and_says_what_to_run(tmp_path: Path
 
 
 def render_without_hooks(output_dir: Path, **context: str) -> Path:
-    """The template as Jinja alone renders it: the task overlays still in place, nothing removed, no git or DVC."""
+    """The template as Jinja alone renders it: the packs still in their folder, nothing removed, no git or DVC."""
     return Path(
         cookiecutter(
             str(TEMPLATE_DIR), no_input=True, extra_context=context, output_dir=str(output_dir), accept_hooks=False
@@ -177,35 +175,31 @@ def render_without_hooks(output_dir: Path, **context: str) -> Path:
 
 
 @pytest.mark.parametrize("task", OPTIONS["task"])
-def test_the_task_overlay_replaces_tabular_files_and_the_overlays_go(tmp_path: Path, task: str) -> None:
-    """apply_task, compared file by file with the hook-less render of the same answers.
+def test_the_task_packs_add_their_files_and_the_packs_go(tmp_path: Path, task: str) -> None:
+    """The hook's packs, compared file by file with the hook-less render of the same answers.
 
-    A task's overlay must win over the shared file of the same name (a stale tabular module would import
-    modules the task drops), the tabular-only files must go for any other task, no other file may change, and
-    `task_overlays/` must never reach a project, whatever the task.
+    Each of the task's packs adds its files as rendered, every shared file stays as rendered, the other tasks'
+    packs bring nothing, and `packs/` never reaches a project.
     """
     context = {"project_name": "Review Sentiment", "task": task}
     package = "review_sentiment"
     unhooked = render_without_hooks(tmp_path / "unhooked", **context)
     project = render(tmp_path / "hooked", **context)
 
-    overlay_dir = unhooked / "task_overlays" / task
-    overlay = {path.relative_to(overlay_dir).as_posix() for path in overlay_dir.rglob("*") if path.is_file()}
-    assert (overlay != set()) == (task != TABULAR), "only a task other than the default has an overlay"
-    tabular_only = TASK_FILES[TABULAR] | {f"src/{package}/{module}.py" for module in TASK_MODULES[TABULAR]}
-    dropped = tabular_only - overlay if task != TABULAR else set()
-    shared = {name for name in project_files(unhooked) if not name.startswith("task_overlays/")}
-    dvc_files = DVC_SETUP_FILES | {f"{SAMPLE_DATA[task]}.dvc"}
+    shared = {name for name in project_files(unhooked) if not name.startswith("packs/")} - CLOUD_RUNNER_FILES
+    added = {f"packs/{pack}/{name}": name for pack in TASKS[task]["packs"] for name in pack_files(pack, package)}
+    dvc_files = DVC_SETUP_FILES | {f"{TASKS[task]['sample']}.dvc"}
 
-    assert not (project / "task_overlays").exists()
-    assert project_files(project) == (shared - CLOUD_RUNNER_FILES - dropped) | overlay | dvc_files
-    for name in overlay:
-        assert (project / name).read_bytes() == (overlay_dir / name).read_bytes(), f"{name} is not the overlay's"
-    for name in shared - CLOUD_RUNNER_FILES - dropped - overlay:
+    assert not (project / "packs").exists()
+    assert project_files(project) == shared | set(added.values()) | dvc_files
+    for source, name in added.items():
+        assert (project / name).read_bytes() == (unhooked / source).read_bytes(), f"{name} is not its pack's"
+    for name in shared - dvc_files:
         assert (project / name).read_bytes() == (unhooked / name).read_bytes(), f"the hook changed {name}"
 
     # The task's own sample is the one under DVC: ignored by git, its .dvc file staged for the first commit.
     staged = run(["git", "diff", "--cached", "--name-only"], cwd=project).stdout.split()
-    assert f"{SAMPLE_DATA[task]}.dvc" in staged
-    assert SAMPLE_DATA[task] not in staged
-    assert run(["git", "check-ignore", "--quiet", SAMPLE_DATA[task]], cwd=project, check=False).returncode == 0
+    sample = TASKS[task]["sample"]
+    assert f"{sample}.dvc" in staged
+    assert sample not in staged
+    assert run(["git", "check-ignore", "--quiet", sample], cwd=project, check=False).returncode == 0

@@ -322,7 +322,7 @@ def scraped(first_run: FirstRun, tmp_path_factory: pytest.TempPathFactory) -> It
     config["scrape_configs"] = [job]
     (work / "prometheus.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
 
-    serve = [sys.executable, "-m", f"{DEFAULT_PACKAGE}.serve", "--host", "127.0.0.1", "--port", str(api_port)]
+    serve = [sys.executable, "-m", DEFAULT_PACKAGE, "serve", "--host", "127.0.0.1", "--port", str(api_port)]
     api_log, prometheus_log = work / "api.log", work / "prometheus.log"
     with running(serve, api_log, cwd=project, env=project_env(project)) as api_process:
         wait_until(lambda: httpx.get(f"{api}/ready", timeout=2).status_code == 200, "API ready", api_process, api_log)

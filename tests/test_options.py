@@ -13,87 +13,18 @@ from .helpers import TEMPLATE_DIR, VENV_BIN, project_env, render, run
 
 OPTIONS: dict[str, Any] = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text())
 REMOTE_URLS = ("s3://bucket/ct", "gs://bucket/ct", "azure://container/ct", "/srv/dvc-store")
-TABULAR, TEXT = "tabular-classification", "text-classification"
-# What every task renders; each task adds its own files below.
-TEMPLATE_FILES = {
-    ".cookiecutter.json",
-    ".gitignore",
-    ".python-version",
-    "Makefile",
-    "README.md",
-    "dvc.yaml",
-    "params.yaml",
-    "pyproject.toml",
-    "requirements.txt",
-    "requirements-serve.txt",
-    "Dockerfile",
-    ".dockerignore",
-    ".github/workflows/train.yml",
-    ".github/workflows/test.yml",
-    ".github/workflows/deploy.yml",
-    "monitoring/README.md",
-    "monitoring/compose.yaml",
-    "monitoring/prometheus.yml",
-    "monitoring/grafana/dashboards/model.json",
-    "monitoring/grafana/provisioning/dashboards/dashboards.yml",
-    "monitoring/grafana/provisioning/datasources/prometheus.yml",
-    "tests/conftest.py",
-    "tests/test_atomic.py",
-    "tests/test_ci.py",
-    "tests/test_config.py",
-    "tests/test_data.py",
-    "tests/test_gate.py",
-    "tests/test_loaded_model.py",
-    "tests/test_release.py",
-    "tests/test_report.py",
-    "tests/test_serving.py",
-    "tests/test_stages.py",
-}
-# The sample each task learns from, which the post-gen hook puts under DVC.
-SAMPLE_DATA = {TABULAR: "data/raw/wine.csv", TEXT: "data/raw/reviews.csv"}
-# Drift checks read feature columns, which only the tabular task has.
-TASK_FILES = {
-    TABULAR: {SAMPLE_DATA[TABULAR], ".github/workflows/drift.yml", "tests/test_drift.py"},
-    TEXT: {SAMPLE_DATA[TEXT]},
-}
+# What each task brings, as the template's own table says: its packs, sample, model and capabilities.
+TASKS: dict[str, dict[str, Any]] = OPTIONS["_tasks"]
+DEFAULT_TASK = OPTIONS["task"][0]
+# The task whose model reads text, for the tests of what only such a task has (a tokenizer, a model folder).
+TEXT = next(name for name, task in TASKS.items() if task["input"] == "text")
+PROJECT_TEMPLATE = TEMPLATE_DIR / "{{cookiecutter.project_slug}}"
+PACKS = PROJECT_TEMPLATE / "packs"
+# The part of a pack that shared files include while rendering; never a file of the project.
+PACK_INCLUDES = "include"
 # Only cloud runners are self-hosted runners, whose labels actionlint must be told about, and leave machines
 # that the clean-up script and the sweep workflow remove.
 CLOUD_RUNNER_FILES = {".github/actionlint.yaml", ".github/scripts/cloud-machines.sh", ".github/workflows/sweep.yml"}
-PACKAGE_MODULES = {
-    "__init__",
-    "atomic",
-    "ci",
-    "cli",
-    "config",
-    "data",
-    "diffs",
-    "errors",
-    "evaluate",
-    "gate",
-    "hashing",
-    "lockfile",
-    "prepare",
-    "release",
-    "report",
-    "scoring",
-    "serve",
-    "serving/__init__",
-    "serving/app",
-    "serving/batching",
-    "serving/error_responses",
-    "serving/loaded_model",
-    "serving/monitoring",
-    "serving/provenance",
-    "serving/schemas",
-    "tables",
-    "train",
-}
-TASK_MODULES = {
-    TABULAR: {"model", "expectations", "drift", "serving/request_log"},
-    TEXT: {"classifier", "transformer", "baseline"},
-}
-# The text task's own tests are named by whoever writes them in the overlay; every one of them must arrive.
-TASK_OVERLAYS = TEMPLATE_DIR / "{{cookiecutter.project_slug}}" / "task_overlays"
 DVC_SETUP_FILES = {".dvc/.gitignore", ".dvc/config", ".dvcignore", "data/raw/.gitignore"}
 RUNTIME_DIRS = (".git/", ".dvc/cache/", ".dvc/tmp/")
 SPOT_RUNNERS = ("aws", "gcp", "azure")
@@ -102,19 +33,30 @@ SPOT_RUNNERS = ("aws", "gcp", "azure")
 KEPT_BRACES = re.compile(r"\$\{\{[^{}]*\}\}|\"legendFormat\": \"[^\"]*\"")
 
 
-def overlay_tests(task: str) -> set[str]:
-    """The test files a task's overlay adds or replaces; the tabular task has no overlay."""
-    folder = TASK_OVERLAYS / task / "tests"
-    return {f"tests/{path.name}" for path in folder.glob("*.py")} if task != TABULAR else set()
+def template_files(folder: Path, package: str) -> set[str]:
+    """The files under a template folder, named as they render (the package folder takes the package's name)."""
+    return {
+        path.relative_to(folder).as_posix().replace("{{cookiecutter.package_name}}", package)
+        for path in folder.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    }
 
 
-def expected_files(package: str, with_dvc: bool = True, runner: str = "github-hosted", task: str = TABULAR) -> set[str]:
-    """The exact file set of a project for the options that add or remove files."""
-    modules = {f"src/{package}/{module}.py" for module in PACKAGE_MODULES | TASK_MODULES[task]}
-    files = TEMPLATE_FILES | TASK_FILES[task] | overlay_tests(task) | modules
-    if runner != "github-hosted":
-        files |= CLOUD_RUNNER_FILES
-    return files | DVC_SETUP_FILES | {f"{SAMPLE_DATA[task]}.dvc"} if with_dvc else files
+def pack_files(pack: str, package: str) -> set[str]:
+    """The files one pack adds to a project."""
+    return {name for name in template_files(PACKS / pack, package) if not name.startswith(f"{PACK_INCLUDES}/")}
+
+
+def expected_files(
+    package: str, with_dvc: bool = True, runner: str = "github-hosted", task: str = DEFAULT_TASK
+) -> set[str]:
+    """The exact file set of a project: the shared files and those of the task's packs, for the chosen runner."""
+    files = {name for name in template_files(PROJECT_TEMPLATE, package) if not name.startswith("packs/")}
+    for pack in TASKS[task]["packs"]:
+        files |= pack_files(pack, package)
+    if runner == "github-hosted":
+        files -= CLOUD_RUNNER_FILES
+    return files | DVC_SETUP_FILES | {f"{TASKS[task]['sample']}.dvc"} if with_dvc else files
 
 
 def project_files(project: Path) -> set[str]:
@@ -176,7 +118,7 @@ def test_every_combination_renders_completely(tmp_path: Path, context: dict[str,
     assert (f"dvc[{scheme}]==" if scheme else "\ndvc==") in requirements
     assert (project / ".python-version").read_text().strip() == context["python_version"]
     params = yaml.safe_load((project / "params.yaml").read_text())
-    assert params["data"]["raw"] == SAMPLE_DATA[context["task"]]
+    assert params["data"]["raw"] == TASKS[context["task"]]["sample"]
 
 
 ALTERNATIVES: dict[str, Any] = {
@@ -254,9 +196,37 @@ def test_a_name_with_spaces_capitals_and_accents_renders(tmp_path: Path) -> None
 def test_generated_python_passes_its_own_lint(tmp_path: Path, task: str) -> None:
     """The generated code is what users read first: it passes the linter and formatter it ships with.
 
-    Each task's render is linted: the shared modules' task conditions and the overlay's files differ by task.
+    Each task's render is linted: the shared modules' task conditions and the packs' files differ by task.
     """
     project = render(tmp_path, project_name="A Much Longer Project Name Than The Default", task=task)
     for command in (["check", "--no-cache", "."], ["format", "--check", "--no-cache", "."]):
         result = run([VENV_BIN / "ruff", *command], cwd=project, check=False)
         assert result.returncode == 0, result.stdout
+
+
+def test_the_task_table_names_packs_that_only_add_files() -> None:
+    """Each task's packs exist, hold its sample, and add files: none shares a path with another of the task's
+    packs or with a shared file, because the hook refuses to replace a file."""
+    shared = {name for name in template_files(PROJECT_TEMPLATE, "package") if not name.startswith("packs/")}
+    for task, profile in TASKS.items():
+        assert profile["primary_metric"] in profile["metrics"], task
+        seen = set(shared)
+        for pack in profile["packs"]:
+            assert (PACKS / pack).is_dir(), f"{task}: no pack {pack!r}"
+            added = pack_files(pack, "package")
+            assert not added & seen, f"{task}: pack {pack!r} would replace {sorted(added & seen)}"
+            seen |= added
+        assert profile["sample"] in seen, f"{task}: no pack brings {profile['sample']}"
+
+
+@pytest.mark.parametrize("task", OPTIONS["task"])
+def test_the_readme_shows_every_module_of_the_package(tmp_path: Path, task: str) -> None:
+    """The README's tree of the package names every module and folder that the render holds, and no other."""
+    project = render(tmp_path, task=task)
+    package = project / "src" / "wine_classifier"
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    tree = readme[readme.index("src/wine_classifier/\n") :].split("```")[0]
+    shown = {line.split()[0] for line in tree.splitlines()[1:] if line.strip()}
+    actual = {path.name for path in package.rglob("*.py") if path.name != "__init__.py"}
+    actual |= {f"{path.name}/" for path in package.iterdir() if path.is_dir() and path.name != "__pycache__"}
+    assert shown == actual

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from .helpers import TEMPLATE_DIR, render
-from .test_options import OPTIONS, REMOTE_URLS, TABULAR, TEXT
+from .test_options import DEFAULT_TASK, OPTIONS, REMOTE_URLS, TEXT
 
 # The text task's model stack; the tabular task's serving image must not carry it.
 TEXT_PACKAGES = {"torch", "transformers", "tokenizers", "safetensors"}
@@ -27,7 +27,7 @@ def pins(path: Path) -> dict[str, str]:
 
 
 # Every remote's DVC extra for the default task, and the text task once (its pins do not depend on the remote).
-PIN_CASES = [(remote, TABULAR) for remote in REMOTE_URLS] + [(REMOTE_URLS[0], TEXT)]
+PIN_CASES = [(remote, DEFAULT_TASK) for remote in REMOTE_URLS] + [(REMOTE_URLS[0], TEXT)]
 
 
 @pytest.mark.parametrize(("remote", "task"), PIN_CASES)
@@ -63,7 +63,7 @@ def test_every_requirement_is_pinned(tmp_path: Path, task: str) -> None:
 @pytest.mark.parametrize(
     ("task", "runner", "gpu"),
     [
-        (TABULAR, "github-hosted", "nogpu"),
+        (DEFAULT_TASK, "github-hosted", "nogpu"),
         (TEXT, "github-hosted", "nogpu"),
         (TEXT, "aws", "nogpu"),
         (TEXT, "aws", "v100"),

@@ -54,7 +54,7 @@ def api(first_run: FirstRun, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         "MODEL_PATH": str(project / "models/model.joblib"),
         "METRICS_PATH": str(project / "metrics/metrics.json"),
     }
-    command = [VENV_BIN / "python", "-m", f"{DEFAULT_PACKAGE}.serve", "--host", HOST, "--port", str(port)]
+    command = [VENV_BIN / "python", "-m", DEFAULT_PACKAGE, "serve", "--host", HOST, "--port", str(port)]
     env = project_env(project, settings)
     with running(command, log_path, cwd=project, env=env) as process:
         url = f"http://{HOST}:{port}"

@@ -206,7 +206,7 @@ def test_sustained_load_has_no_errors_and_no_leak(first_run: FirstRun, tmp_path:
         "MODEL_PATH": str(project / "models/model.joblib"),
         "METRICS_PATH": str(project / "metrics/metrics.json"),
     }
-    server_command = [VENV_BIN / "python", "-m", f"{DEFAULT_PACKAGE}.serve", "--host", HOST, "--port", str(port)]
+    server_command = [VENV_BIN / "python", "-m", DEFAULT_PACKAGE, "serve", "--host", HOST, "--port", str(port)]
     server_log = tmp_path / "server.log"
     wrk_command = [
         *(WRK, f"--threads={THREADS}", f"--connections={CONNECTIONS}", f"--duration={DURATION_S}s"),

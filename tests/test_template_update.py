@@ -26,8 +26,9 @@ COMMITS_BACK = 10
 # An update worth testing changes several files of the default project; commits that touch only other tasks or
 # the template's own tests change none.
 MIN_CHANGED_FILES = 3
-# Left in the template folder by a render without hooks (the post-gen hook moves or removes it).
-OVERLAYS = "task_overlays/"
+# Left in the template folder by a render without hooks (the post-gen hook moves the task's files out and removes
+# the rest); older commits named the folder task_overlays/.
+LEFT_FOR_THE_HOOK = ("packs/", "task_overlays/")
 PROJECT = "wine-classifier"
 TEMPLATE_FOLDER = "{{cookiecutter.project_slug}}"
 # Left out of cruft's diff of two renders: the post-generation hook's git repository and DVC's cache and lock
@@ -54,14 +55,15 @@ def git_output(repo: Path, *args: str) -> str:
 
 def render_files_at(clone: Path, commit: str, output: Path) -> dict[str, bytes]:
     """The default project's files as the template renders them at `commit`, without hooks (git, DVC and the
-    task overlay are the hooks' work, the same at every commit)."""
+    task's packs are the hooks' work)."""
     source = output / "template"
     source.mkdir(parents=True)
     archive = subprocess.run(["git", "archive", commit], cwd=clone, capture_output=True, check=True).stdout
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(source, filter="data")
     project = Path(cookiecutter(str(source), no_input=True, output_dir=str(output / "render"), accept_hooks=False))
-    return {name: (project / name).read_bytes() for name in project_files(project) if not name.startswith(OVERLAYS)}
+    names = [name for name in project_files(project) if not name.startswith(LEFT_FOR_THE_HOOK)]
+    return {name: (project / name).read_bytes() for name in names}
 
 
 def oldest_worth_updating_from(clone: Path, commits: list[str], scratch: Path) -> str:

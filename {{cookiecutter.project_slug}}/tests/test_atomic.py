@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package_name }}.atomic import atomic_file, atomic_folder
+from {{ cookiecutter.package_name }}.core.atomic import atomic_file, atomic_folder
 
 
 class DiskFull(OSError):

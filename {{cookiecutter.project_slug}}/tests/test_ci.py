@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package_name }}.ci import (
+from {{ cookiecutter.package_name }}.core.paths import LOCK_FILE
+from {{ cookiecutter.package_name }}.ct.ci import (
     GitHubEvent,
     ReportPlan,
     commit_lock,
@@ -22,7 +23,6 @@ from {{ cookiecutter.package_name }}.ci import (
     run_page,
     write_step_outputs,
 )
-from {{ cookiecutter.package_name }}.lockfile import LOCK_FILE
 
 PARAMS = Path(__file__).parents[1] / "params.yaml"
 BEFORE = "3b18e512dba79e4c8300dd08aeb37f8e728b8dad"

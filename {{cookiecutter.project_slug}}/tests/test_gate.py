@@ -2,10 +2,10 @@
 
 import pytest
 
-from {{ cookiecutter.package_name }}.config import GateParams, Params
-from {{ cookiecutter.package_name }}.diffs import MetricRow
-from {{ cookiecutter.package_name }}.errors import ProjectError
-from {{ cookiecutter.package_name }}.gate import check_gate
+from {{ cookiecutter.package_name }}.core.config import GateParams, Params
+from {{ cookiecutter.package_name }}.core.errors import ProjectError
+from {{ cookiecutter.package_name }}.ct.diffs import MetricRow
+from {{ cookiecutter.package_name }}.ct.gate import check_gate
 
 RULES = GateParams(minimum={"macro_f1": 0.8}, max_drop={"macro_f1": 0.05, "accuracy": 0.1})
 

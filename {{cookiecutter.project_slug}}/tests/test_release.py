@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from {{ cookiecutter.package_name }}.errors import ProjectError
-from {{ cookiecutter.package_name }}.hashing import file_md5
-from {{ cookiecutter.package_name }}.lockfile import locked_md5
-from {{ cookiecutter.package_name }}.release import check_lock_matches_pipeline, release_model
+from {{ cookiecutter.package_name }}.core.errors import ProjectError
+from {{ cookiecutter.package_name }}.core.hashing import file_md5
+from {{ cookiecutter.package_name }}.ct.lockfile import locked_md5
+from {{ cookiecutter.package_name }}.ct.release import check_lock_matches_pipeline, release_model
 
 MODEL = Path("models/model.joblib")
 LOCK = Path("dvc.lock")
@@ -27,7 +27,7 @@ LOCK_TEXT = """\
 schema: '2.0'
 stages:
   prepare:
-    cmd: python -m pkg.prepare data/raw/wine.csv data/prepared
+    cmd: python -m pkg prepare data/raw/wine.csv data/prepared
     outs:
     - path: data/prepared
       hash: md5
@@ -35,7 +35,7 @@ stages:
       size: 2048
       nfiles: 2
   train:
-    cmd: python -m pkg.train data/prepared models/model.joblib
+    cmd: python -m pkg train data/prepared models/model.joblib
     deps:
     - path: data/prepared
       hash: md5

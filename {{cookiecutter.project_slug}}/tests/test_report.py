@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from {{ cookiecutter.package_name }}.diffs import MetricRow, metric_rows
-from {{ cookiecutter.package_name }}.errors import ProjectError
-from {{ cookiecutter.package_name }}.lockfile import MODEL_PATH
-from {{ cookiecutter.package_name }}.report import (
+from {{ cookiecutter.package_name }}.core.errors import ProjectError
+from {{ cookiecutter.package_name }}.core.paths import MODEL_PATH
+from {{ cookiecutter.package_name }}.ct.diffs import MetricRow, metric_rows
+from {{ cookiecutter.package_name }}.ct.report import (
     Confusion,
     confusion_counts,
     confusion_section,

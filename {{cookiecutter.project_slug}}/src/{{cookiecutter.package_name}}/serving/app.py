@@ -1,3 +1,4 @@
+{%- set task = cookiecutter._tasks[cookiecutter.task] -%}
 """The FastAPI application: prediction, model information, health, readiness and metrics.
 
 The model is loaded once, when the app is created, because the request schema (and the OpenAPI examples) come
@@ -18,13 +19,14 @@ from fastapi import Depends, FastAPI, HTTPException
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-{% if cookiecutter.task == "text-classification" %}from ..config import load_params
-{% endif %}from ..errors import ProjectError
+{% if task.input == "text" %}from ..core.config import load_params
+{% endif %}from ..core.errors import ProjectError
+from ..core.paths import METRICS_FILE, MODEL_PATH{% if task.input == "text" %}, PARAMS_FILE{% endif %}
 from .batching import MicroBatcher
 from .error_responses import explain_http_error, refuse_invalid_request
-from .loaded_model import NO_FEATURES, LoadedModel, {% if cookiecutter.task == "text-classification" %}LongText, {% endif %}load_model
-from .monitoring import instrument, record_predictions
-{%- if cookiecutter.task != "text-classification" %}
+from .loaded_model import NO_FEATURES, LoadedModel, {% if task.input == "text" %}LongText, {% endif %}load_model
+from .prometheus import instrument, record_predictions
+{%- if task.drift %}
 from .request_log import RequestLog
 {%- endif %}
 from .schemas import InvalidRequest, ModelInfo, Prediction, PredictResponse, Problem, predict_request_model
@@ -32,22 +34,20 @@ from .schemas import InvalidRequest, ModelInfo, Prediction, PredictResponse, Pro
 logger = logging.getLogger(__name__)
 
 NAME = "{{ cookiecutter.project_slug }}"
-{%- if cookiecutter.task == "text-classification" %}
+{%- if task.input == "text" %}
 # Texts per request: 64 texts of 128 tokens take about a second on two CPU cores.
-DEFAULT_MAX_BATCH_SIZE = 64
-{%- else %}
-DEFAULT_MAX_BATCH_SIZE = 256
 {%- endif %}
+DEFAULT_MAX_BATCH_SIZE = {{ task.max_batch_size }}
 
 
 @dataclass(frozen=True)
 class ServingSettings:
     """Where the model is and how much one request may ask; read from the environment."""
 
-    model_path: Path = Path("{{ "models/model" if cookiecutter.task == "text-classification" else "models/model.joblib" }}")
-    metrics_path: Path = Path("metrics/metrics.json")
+    model_path: Path = MODEL_PATH
+    metrics_path: Path = METRICS_FILE
     max_batch_size: int = DEFAULT_MAX_BATCH_SIZE
-{%- if cookiecutter.task == "text-classification" %}
+{%- if task.input == "text" %}
     long_text: LongText = "truncate"
 {%- else %}
     request_log: Path | None = None
@@ -62,15 +62,15 @@ class ServingSettings:
             model_path=Path(environ.get("MODEL_PATH", cls.model_path)),
             metrics_path=Path(environ.get("METRICS_PATH", cls.metrics_path)),
             max_batch_size=int(size_text),
-{%- if cookiecutter.task == "text-classification" %}
-            long_text=read_long_text_policy(Path(environ.get("PARAMS_PATH", "params.yaml"))),
+{%- if task.input == "text" %}
+            long_text=read_long_text_policy(Path(environ.get("PARAMS_PATH", PARAMS_FILE))),
 {%- else %}
             request_log=Path(environ["REQUEST_LOG"]) if environ.get("REQUEST_LOG") else None,
 {%- endif %}
         )
 
 
-{% if cookiecutter.task == "text-classification" -%}
+{% if task.input == "text" -%}
 def read_long_text_policy(params_path: Path) -> LongText:
     """`serve.long_text` of params.yaml (the image carries the file); without the file, long texts are cut."""
     return load_params(params_path).serve.long_text if params_path.is_file() else "truncate"
@@ -80,7 +80,7 @@ def read_long_text_policy(params_path: Path) -> LongText:
 def try_load(settings: ServingSettings) -> tuple[LoadedModel | None, str]:
     """The model, or None and why not."""
     try:
-        return load_model(settings.model_path, settings.metrics_path{% if cookiecutter.task == "text-classification" %}, settings.long_text{% endif %}), ""
+        return load_model(settings.model_path, settings.metrics_path{% if task.input == "text" %}, settings.long_text{% endif %}), ""
     except (ProjectError, OSError, ValueError) as error:
         logger.error("error: the model could not be loaded: %s", error)
         return None, str(error)
@@ -93,7 +93,7 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
     features = model.features if model else NO_FEATURES
     PredictRequest = predict_request_model(features, settings.max_batch_size)  # noqa: N806 (a class)
     batcher = MicroBatcher(model.predict, settings.max_batch_size) if model else None
-{%- if cookiecutter.task != "text-classification" %}
+{%- if task.drift %}
     request_log = RequestLog(settings.request_log, model.features.columns) if model and settings.request_log else None
 {%- endif %}
 
@@ -139,7 +139,7 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
         rows = [instance.model_dump(by_alias=True) for instance in request.instances]
         results = await batching.predict(rows)
         record_predictions(results)
-{%- if cookiecutter.task != "text-classification" %}
+{%- if task.drift %}
         if request_log:
             await asyncio.to_thread(request_log.append, rows)
 {%- endif %}

@@ -1,4 +1,5 @@
-{% if cookiecutter.task == "text-classification" -%}
+{%- set task = cookiecutter._tasks[cookiecutter.task] -%}
+{% if task.input == "text" -%}
 """Request and response bodies: each instance is one text, and bad input is refused by name.
 
 An instance is `{"text": "..."}`: a non-empty string. A text longer than the model reads (`train.max_length`
@@ -69,7 +70,7 @@ class ModelInfo(BaseModel):
     metrics: dict[str, Any] = Field(description="the evaluation stage's metrics/metrics.json")
 
 
-{% if cookiecutter.task == "text-classification" -%}
+{% if task.input == "text" -%}
 def instance_model(features: TextSpec) -> type[BaseModel]:
     """`{"text": ...}`, checked for emptiness and, when long texts are refused, for its length in tokens."""
 
@@ -106,9 +107,9 @@ def instance_model(features: FeatureSpec) -> type[BaseModel]:
 
 
 {% endif -%}
-def predict_request_model(features: {{ 'TextSpec' if cookiecutter.task == 'text-classification' else 'FeatureSpec' }}, max_batch_size: int) -> type[BaseModel]:
+def predict_request_model(features: {{ 'TextSpec' if task.input == 'text' else 'FeatureSpec' }}, max_batch_size: int) -> type[BaseModel]:
     """`{"instances": [...]}` with between 1 and `max_batch_size` instances."""
     instance = instance_model(features)
-    instances = Field(min_length=1, max_length=max_batch_size, description="{{ 'texts' if cookiecutter.task == 'text-classification' else 'feature records' }} to classify")
+    instances = Field(min_length=1, max_length=max_batch_size, description="{{ 'texts' if task.input == 'text' else 'feature records' }} to classify")
     config = ConfigDict(json_schema_extra={"examples": [{"instances": [features.example()]}]})
     return create_model("PredictRequest", __config__=config, instances=(list[instance], instances))

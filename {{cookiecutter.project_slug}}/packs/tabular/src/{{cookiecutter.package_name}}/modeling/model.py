@@ -1,0 +1,52 @@
+"""The model: one scikit-learn Pipeline from raw columns to a class.
+
+Imputation and encoding live inside the pipeline, so the saved model takes records as they come: missing values,
+numbers sent as text, and categories never seen in training (ignored) included.
+"""
+
+import numpy as np
+import pandas as pd
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.impute import SimpleImputer
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import FunctionTransformer, OneHotEncoder
+
+from ..core.task_params import TrainParams
+from ..data.schema import FeatureSchema
+
+MISSING_CATEGORY = "<missing>"
+
+
+def as_category_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Categories compare as text, so a code sent as 12345 or "12345" is the same category."""
+    text = frame.astype("string").astype(object)
+    return text.where(text.notna(), np.nan)
+
+
+def build_preprocessor(schema: FeatureSchema) -> ColumnTransformer:
+    """Median-impute numbers; impute a 'missing' category and one-hot encode categories."""
+    transformers = []
+    if schema.numeric:
+        transformers.append(("numeric", SimpleImputer(strategy="median"), schema.numeric))
+    if schema.categorical:
+        categorical = make_pipeline(
+            FunctionTransformer(as_category_text, feature_names_out="one-to-one"),
+            SimpleImputer(strategy="constant", fill_value=MISSING_CATEGORY),
+            OneHotEncoder(handle_unknown="ignore"),
+        )
+        transformers.append(("categorical", categorical, schema.categorical))
+    return ColumnTransformer(transformers, remainder="drop")
+
+
+def build_model(schema: FeatureSchema, params: TrainParams, seed: int) -> Pipeline:
+    """The untrained pipeline; the seed makes two trainings on the same data identical."""
+    classifier = RandomForestClassifier(
+        n_estimators=params.n_estimators,
+        max_depth=params.max_depth,
+        min_samples_leaf=params.min_samples_leaf,
+        class_weight=params.class_weight,
+        random_state=seed,
+        n_jobs=-1,
+    )
+    return Pipeline([("preprocess", build_preprocessor(schema)), ("classifier", classifier)])

@@ -1,0 +1,95 @@
+"""The served model, loaded once, and what it expects, read from the fitted pipeline itself.
+
+The saved pipeline knows its own columns (numeric ones with their training medians, categorical ones with the
+categories seen in training) and its classes, so the image needs nothing from the pipeline but the model file
+and, for `/model`, the metrics of its evaluation.
+"""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import joblib
+import pandas as pd
+from sklearn.pipeline import Pipeline
+
+from ..core.errors import ProjectError
+from ..core.hashing import output_md5
+from .provenance import git_commit, read_metrics
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """The model's input columns by type, with a typical value for each (for the API's examples)."""
+
+    numeric: dict[str, float]
+    categorical: dict[str, str]
+
+    @property
+    def columns(self) -> list[str]:
+        return [*self.numeric, *self.categorical]
+
+    def example(self) -> dict[str, Any]:
+        return {**self.numeric, **self.categorical}
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    pipeline: Pipeline
+    features: FeatureSpec
+    classes: list[str]
+    version: str
+    commit: str
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+    def predict(self, rows: list[dict[str, Any]]) -> list[tuple[str, float]]:
+        """The most probable class of each row, with its probability."""
+        frame = pd.DataFrame.from_records(rows, columns=self.features.columns)
+        probabilities = self.pipeline.predict_proba(frame)
+        best = probabilities.argmax(axis=1)
+        return [(self.classes[index], float(row[index])) for index, row in zip(best, probabilities, strict=True)]
+
+
+# Before a model is loaded: a request schema without fields (the API answers 503 anyway).
+NO_FEATURES = FeatureSpec(numeric={}, categorical={})
+
+
+def feature_spec(pipeline: Pipeline) -> FeatureSpec:
+    """Columns and typical values from the fitted ColumnTransformer built by `model.build_preprocessor`."""
+    numeric: dict[str, float] = {}
+    categorical: dict[str, str] = {}
+    for name, transformer, columns in pipeline.named_steps["preprocess"].transformers_:
+        if name == "numeric":
+            medians = zip(columns, transformer.statistics_, strict=True)
+            numeric = {column: round(float(median), 4) for column, median in medians}
+        elif name == "categorical":
+            categories = transformer.named_steps["onehotencoder"].categories_
+            categorical = {column: str(seen[0]) for column, seen in zip(columns, categories, strict=True)}
+    return FeatureSpec(numeric=numeric, categorical=categorical)
+
+
+def load_model(model_path: Path, metrics_path: Path) -> LoadedModel:
+    """Load the pipeline for serving: one thread per prediction, since requests are already batched."""
+    if not model_path.is_file():
+        raise ProjectError(f"no model at {model_path}: run `dvc repro` (or `dvc pull`) first")
+    retrain = "retrain it with `dvc repro`, or point MODEL_PATH at a model this project trained"
+    try:
+        pipeline = joblib.load(model_path)
+    except Exception as error:  # unpickling runs arbitrary code paths: any failure means "not a model"
+        raise ProjectError(f"{model_path} cannot be loaded ({type(error).__name__}: {error}); {retrain}") from None
+    try:
+        pipeline.set_params(classifier__n_jobs=1)
+        features, classes = feature_spec(pipeline), [str(label) for label in pipeline.classes_]
+    except (AttributeError, KeyError, TypeError, ValueError):
+        raise ProjectError(
+            f"{model_path} is not a pipeline of this project's shape (a 'preprocess' column transformer, then a "
+            f"'classifier'): {retrain}"
+        ) from None
+    return LoadedModel(
+        pipeline=pipeline,
+        features=features,
+        classes=classes,
+        version=output_md5(model_path),
+        commit=git_commit(),
+        metrics=read_metrics(metrics_path),
+    )

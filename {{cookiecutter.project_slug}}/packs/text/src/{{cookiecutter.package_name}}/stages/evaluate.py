@@ -1,0 +1,40 @@
+"""Stage 3: score the classifier on the test texts.
+
+Writes the same outputs as every task of this template: the metrics DVC diffs, the predictions DVC draws its
+confusion plot from, and a confusion-matrix picture for the pull-request report.
+
+Usage: python -m {{ cookiecutter.package_name }} evaluate MODEL_DIR PREPARED_DIR METRICS_DIR
+"""
+
+import argparse
+import logging
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..data.texts import TEST_FILE, read_split
+from ..modeling.classifier import load_classifier, predict_labels
+from ..modeling.scoring import write_evaluation
+
+logger = logging.getLogger(__name__)
+
+
+def evaluate(model_dir: Path, prepared_dir: Path, metrics_dir: Path) -> dict[str, Any]:
+    """Predict the test texts and write metrics, predictions and the confusion matrix into `metrics_dir`."""
+    texts, labels = read_split(prepared_dir / TEST_FILE)
+    classifier = load_classifier(model_dir)
+    actual = pd.Series(labels, name="actual")
+    predicted = pd.Series(predict_labels(classifier, texts), name="predicted")
+    metrics = write_evaluation(actual, predicted, classifier.classes, metrics_dir)
+    logger.info("accuracy %.4f, macro F1 %.4f on %d test texts", metrics["accuracy"], metrics["macro_f1"], len(texts))
+    return metrics
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Score the classifier on the test split.")
+    parser.add_argument("model_dir", type=Path)
+    parser.add_argument("prepared_dir", type=Path)
+    parser.add_argument("metrics_dir", type=Path)
+    args = parser.parse_args()
+    evaluate(args.model_dir, args.prepared_dir, args.metrics_dir)

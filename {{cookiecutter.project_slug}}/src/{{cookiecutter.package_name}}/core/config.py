@@ -1,0 +1,73 @@
+{%- set task = cookiecutter._tasks[cookiecutter.task] -%}
+"""params.yaml as typed, validated settings: a typo or an out-of-range value stops a stage before any work.
+
+The sections every task shares (seed, report, gate) are here; the task's own (data, prepare, train, ...) are in
+`task_params`.
+"""
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import Field, ValidationError, field_validator
+
+from .errors import ProjectError
+from .paths import PARAMS_FILE
+from .section import Section
+from .task_params import TaskParams
+
+# The metrics the evaluate stage writes that can decide the report's verdict.
+PrimaryMetric = Literal[{{ task.metrics | map("tojson") | join(", ") }}]
+
+
+class ReportParams(Section):
+    """How the pull-request report judges a change."""
+
+    primary_metric: PrimaryMetric = "{{ task.primary_metric }}"
+
+
+class GateParams(Section):
+    """The quality gate: what a change must reach, and how far it may fall against the base."""
+
+    minimum: dict[str, float] = {}
+    max_drop: dict[str, float] = Field(default={}, description="largest allowed fall of each metric; 0 or more")
+
+    @field_validator("max_drop")
+    @classmethod
+    def drops_are_not_negative(cls, drops: dict[str, float]) -> dict[str, float]:
+        negative = [name for name, drop in drops.items() if drop < 0]
+        if negative:
+            raise ValueError(f"a drop is 0 or more, and {', '.join(negative)} has a negative one")
+        return drops
+
+
+class Params(TaskParams):
+    """Everything in params.yaml: the task's sections and the shared ones."""
+
+    seed: int
+    report: ReportParams = ReportParams()
+    gate: GateParams = GateParams()
+
+
+def describe_error(error: ValidationError, path: Path) -> str:
+    """The first validation problem as `params.yaml: train.n_estimators: <what is wrong> (got 0)`."""
+    first = error.errors()[0]
+    location = ".".join(str(part) for part in first["loc"]) or "top level"
+    message = f"{path}: {location}: {first['msg']}"
+    if first["type"] not in {"missing", "extra_forbidden"}:
+        message += f" (got {first['input']!r})"
+    return message
+
+
+def load_params(path: Path = PARAMS_FILE) -> Params:
+    """Read and validate params.yaml; raise `ProjectError` naming the offending key."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ProjectError(f"{path} not found: run the command from the project root") from None
+    except yaml.YAMLError as error:
+        raise ProjectError(f"{path} is not valid YAML: {str(error).splitlines()[0]}") from None
+    try:
+        return Params.model_validate(raw or {})
+    except ValidationError as error:
+        raise ProjectError(describe_error(error, path)) from None

@@ -1,0 +1,77 @@
+"""The quality gate: the rules in params.yaml's `gate` section, applied to this change's metrics.
+
+A rule is a minimum (`gate.minimum.macro_f1: 0.8`: the metric must reach 0.8) or a largest drop against the
+base (`gate.max_drop.macro_f1: 0.05`: it may not fall by more than 0.05). A drop rule passes when the base has no
+value to compare with, so the first run of a repository is judged on the minimums alone. The report shows every
+rule's result; `make gate` exits non-zero when one fails, which turns the pull request's check red.
+
+Usage: python -m {{ cookiecutter.package_name }} gate --base main
+"""
+
+import argparse
+import logging
+from dataclasses import dataclass
+
+from ..core.config import GateParams, load_params
+from ..core.errors import ProjectError
+from .diffs import TOLERANCE, MetricRow, metric_rows, read_dvc_diffs
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    rule: str
+    value: str
+    passed: bool
+    reason: str = ""
+
+
+def check_known_metrics(gate: GateParams, rows: list[MetricRow]) -> None:
+    """A rule on a metric the evaluation does not write would never fail: refuse it instead."""
+    known = {row.name for row in rows if row.new is not None}
+    unknown = sorted((set(gate.minimum) | set(gate.max_drop)) - known)
+    if unknown:
+        raise ProjectError(
+            f"params.yaml: gate names {', '.join(unknown)}, which metrics/metrics.json does not have; "
+            f"use one of: {', '.join(sorted(known))}"
+        )
+
+
+def minimum_result(row: MetricRow, minimum: float) -> RuleResult:
+    assert row.new is not None
+    passed = row.new >= minimum - TOLERANCE
+    reason = "" if passed else f"{row.name} is {row.new:.4f}, below the minimum {minimum:g}"
+    return RuleResult(rule=f"{row.name} ≥ {minimum:g}", value=f"{row.new:.4f}", passed=passed, reason=reason)
+
+
+def drop_result(row: MetricRow, max_drop: float, base: str) -> RuleResult:
+    rule = f"{row.name} falls by at most {max_drop:g}"
+    if row.change is None:
+        return RuleResult(rule=rule, value=f"no value on `{base}`", passed=True)
+    passed = -row.change <= max_drop + TOLERANCE
+    reason = "" if passed else f"{row.name} fell by {-row.change:.4f} against {base}, more than {max_drop:g}"
+    return RuleResult(rule=rule, value=f"{row.change:+.4f}", passed=passed, reason=reason)
+
+
+def check_gate(gate: GateParams, rows: list[MetricRow], base: str) -> list[RuleResult]:
+    """Every rule's result, minimums first, each in the order params.yaml lists them."""
+    check_known_metrics(gate, rows)
+    by_name = {row.name: row for row in rows}
+    return [minimum_result(by_name[name], minimum) for name, minimum in gate.minimum.items()] + [
+        drop_result(by_name[name], drop, base) for name, drop in gate.max_drop.items()
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Apply the quality gate of params.yaml to this change.")
+    parser.add_argument("--base", default="main", help="git revision to compare with (default: main)")
+    args = parser.parse_args()
+    metrics_diff, _ = read_dvc_diffs(args.base)
+    results = check_gate(load_params().gate, metric_rows(metrics_diff), args.base)
+    for result in results:
+        logger.info("%s %s: %s", "pass" if result.passed else "FAIL", result.rule, result.value)
+    failures = [result.reason for result in results if not result.passed]
+    if failures:
+        raise ProjectError("quality gate failed: " + "; ".join(failures))
+    logger.info("quality gate passed (%d rules)", len(results))

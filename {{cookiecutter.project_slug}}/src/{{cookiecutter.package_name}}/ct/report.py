@@ -1,0 +1,273 @@
+"""The pull-request report: what this change did to the model, against a base revision.
+
+DVC computes the metric and parameter differences (see `diffs`); this module lays them out as Markdown: a
+one-line verdict on the primary metric, the model's hash as dvc.lock records it (the serving image carries the
+same hash, so a running container can be traced to this report), the quality gate's rules, the tables, and the
+confusion matrices of both models, as a table of counts and, for a reader of the file, as pictures. CI posts
+the file as the pull-request comment without the pictures: they would have to be uploaded to an image host
+outside the repository's access rules, so CI keeps them with the run instead, and the report links there.
+
+Usage: python -m {{ cookiecutter.package_name }} report --base main --output report.md
+"""
+
+import argparse
+import io
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..core.config import load_params
+from ..core.errors import ProjectError
+from ..core.paths import CONFUSION_MATRIX_FILE, LOCK_FILE, MODEL_PATH, PREDICTIONS_FILE
+from .diffs import TOLERANCE, MetricRow, ParamRow, metric_rows, param_rows, read_dvc_diffs
+from .gate import RuleResult, check_gate
+from .lockfile import locked_md5
+
+logger = logging.getLogger(__name__)
+
+ASSETS_DIR = "report_assets"
+NEW_LABEL = "This change"
+
+
+@dataclass(frozen=True)
+class Confusion:
+    """Both models' confusion counts (None where there are none), and where their pictures are.
+
+    `new_picture` and `base_picture` are paths relative to the report, for a report read as a file;
+    `pictures_url` is a page that holds the pictures, for a report posted where local paths mean nothing.
+    """
+
+    new_counts: pd.DataFrame | None
+    base_counts: pd.DataFrame | None
+    new_picture: str | None = None
+    base_picture: str | None = None
+    pictures_url: str | None = None
+
+
+def verdict(rows: list[MetricRow], primary_metric: str, base: str) -> str:
+    """Better, worse or unchanged, judged on the primary metric alone."""
+    row = next((row for row in rows if row.name == primary_metric), None)
+    if row is None or row.new is None:
+        return f"**Verdict: no result.** This change has no `{primary_metric}`; did the pipeline run?"
+    if row.old is None or row.change is None:
+        return (
+            f"**Verdict: first result.** `{base}` has no `{primary_metric}` to compare; "
+            f"this change scores {row.new:.4f}."
+        )
+    if row.change > TOLERANCE:
+        word = "better"
+    elif row.change < -TOLERANCE:
+        word = "worse"
+    else:
+        word = "unchanged"
+    return f"**Verdict: {word}.** `{primary_metric}` {row.old:.4f} on `{base}` → {row.new:.4f} ({row.change:+.4f})."
+
+
+def format_metric(value: float | None) -> str:
+    return "—" if value is None else f"{value:.4f}"
+
+
+def format_param(value: Any) -> str:
+    return "—" if value is None else f"`{value}`"
+
+
+def format_change(change: float | None) -> str:
+    if change is None:
+        return "—"
+    return "0" if abs(change) <= TOLERANCE else f"{change:+.4f}"
+
+
+def render_report(
+    base: str,
+    metrics: list[MetricRow],
+    params: list[ParamRow],
+    primary_metric: str,
+    confusion: Confusion,
+    gate: list[RuleResult] | None = None,
+    model_md5: str | None = None,
+) -> str:
+    """The whole report as Markdown."""
+    lines = ["## Model report", "", verdict(metrics, primary_metric, base), "", *model_section(model_md5)]
+    lines += gate_section(gate or [])
+    lines += ["### Metrics", ""]
+    if metrics:
+        lines += [f"| Metric | `{base}` | {NEW_LABEL} | Change |", "|---|---:|---:|---:|"]
+        lines += [
+            f"| {row.name} | {format_metric(row.old)} | {format_metric(row.new)} | {format_change(row.change)} |"
+            for row in metrics
+        ]
+    else:
+        lines.append("No metrics found: run `dvc repro` first.")
+    lines += ["", "### Parameters", ""]
+    if params:
+        lines += [f"| Parameter | `{base}` | {NEW_LABEL} |", "|---|---|---|"]
+        lines += [f"| {row.name} | {format_param(row.old)} | {format_param(row.new)} |" for row in params]
+    else:
+        lines.append(f"No parameter differs from `{base}`.")
+    lines += ["", "### Confusion matrix", "", *confusion_section(confusion, base)]
+    return "\n".join(lines) + "\n"
+
+
+def model_section(model_md5: str | None) -> list[str]:
+    """Which model this is, by the hash that the deploy checks and labels the serving image with."""
+    if model_md5 is None:
+        return []
+    return [
+        f"Model `{MODEL_PATH}`: md5 `{model_md5}` in `{LOCK_FILE}`. The serving image deployed from this model is "
+        f"labelled `ai.dvc.model.md5={model_md5}`.",
+        "",
+    ]
+
+
+def gate_section(results: list[RuleResult]) -> list[str]:
+    """The quality gate's outcome, then each rule's value and result."""
+    lines = ["### Quality gate", ""]
+    if not results:
+        return [*lines, "No rules: add them under `gate` in params.yaml.", ""]
+    failed = [result for result in results if not result.passed]
+    lines.append(f"**Failed:** {'; '.join(result.reason for result in failed)}." if failed else "**Passed.**")
+    lines += ["", "| Rule | Value | Result |", "|---|---:|---|"]
+    lines += [f"| {r.rule} | {r.value} | {'pass' if r.passed else '**fail**'} |" for r in results]
+    return [*lines, ""]
+
+
+def confusion_counts(predictions_csv: str) -> pd.DataFrame:
+    """Test rows counted by actual class (rows) and predicted class (columns), from the evaluate stage's output."""
+    predictions = pd.read_csv(io.StringIO(predictions_csv), dtype=str, keep_default_na=False)
+    return pd.crosstab(predictions["actual"], predictions["predicted"])
+
+
+def count_cell(new: pd.DataFrame | None, base: pd.DataFrame | None, actual: str, predicted: str) -> str:
+    """This change's count; `base → new` where the base's differs."""
+
+    def count(table: pd.DataFrame | None) -> int:
+        if table is None or actual not in table.index or predicted not in table.columns:
+            return 0
+        return int(table.at[actual, predicted])
+
+    new_count = count(new)
+    if base is None or count(base) == new_count:
+        return str(new_count)
+    return f"{count(base)} → {new_count}"
+
+
+def confusion_table(new: pd.DataFrame | None, base: pd.DataFrame | None) -> list[str]:
+    """One Markdown table for both models: each cell holds this change's count, and the base's where it differs."""
+    tables = [table for table in (new, base) if table is not None]
+    classes = sorted({str(label) for table in tables for label in [*table.index, *table.columns]})
+    lines = ["| actual ╲ predicted | " + " | ".join(classes) + " |", "|---|" + "---:|" * len(classes)]
+    for actual in classes:
+        cells = [count_cell(new, base, actual, predicted) for predicted in classes]
+        lines.append(f"| **{actual}** | " + " | ".join(cells) + " |")
+    return lines
+
+
+def confusion_section(confusion: Confusion, base: str) -> list[str]:
+    """The counts as a table that reads anywhere, then the pictures or where to find them."""
+    if confusion.new_counts is None:
+        return ["_No predictions: run `dvc repro` first._"]
+    if confusion.base_counts is None:
+        lines = [f"Test rows by actual and predicted class (`{base}` has none to compare).", ""]
+    else:
+        lines = [f"Test rows by actual and predicted class; `a → b` where `{base}` had a and this change has b.", ""]
+    lines += confusion_table(confusion.new_counts, confusion.base_counts)
+    if confusion.pictures_url:
+        lines += ["", f"The pictures are in the `model-report` artifact of [this run]({confusion.pictures_url})."]
+    elif confusion.new_picture:
+        base_cell = f"![confusion matrix]({confusion.base_picture})" if confusion.base_picture else "_not available_"
+        new_cell = f"![confusion matrix]({confusion.new_picture})"
+        lines += ["", f"| `{base}` | {NEW_LABEL} |", "|---|---|", f"| {base_cell} | {new_cell} |"]
+    return lines
+
+
+def read_at_base(paths: tuple[Path, ...], base: str) -> dict[Path, bytes | None]:
+    """Outputs of the base revision, from the DVC cache or remote, through one DVC file system at that revision
+    (opening the repository once for all of them); None for each one that cannot be had.
+    """
+    from dvc.api import DVCFileSystem
+    from dvc.exceptions import DvcException
+
+    contents: dict[Path, bytes | None] = dict.fromkeys(paths)
+    try:
+        fs = DVCFileSystem(".", rev=base)
+    except (DvcException, OSError) as error:
+        logger.warning("no outputs of %s: %s", base, error)
+        return contents
+    try:
+        for path in paths:
+            try:
+                contents[path] = fs.read_bytes(path.as_posix())
+            except (DvcException, OSError) as error:
+                logger.warning("no %s for %s: %s", path, base, error)
+    finally:
+        fs.close()
+    return contents
+
+
+def relative_to_report(path: Path, output: Path) -> str:
+    return Path(os.path.relpath(path.resolve(), output.resolve().parent)).as_posix()
+
+
+def gather_confusion(base: str, output: Path, pictures_url: str | None) -> Confusion:
+    """Both models' counts, and their pictures beside the report (the base's fetched into report_assets/)."""
+    base_outputs = read_at_base((PREDICTIONS_FILE, CONFUSION_MATRIX_FILE), base)
+    base_predictions, base_image_bytes = base_outputs[PREDICTIONS_FILE], base_outputs[CONFUSION_MATRIX_FILE]
+    base_image = output.parent / ASSETS_DIR / "base_confusion_matrix.png"
+    if base_image_bytes is not None:
+        base_image.parent.mkdir(parents=True, exist_ok=True)
+        base_image.write_bytes(base_image_bytes)
+    new_predictions = PREDICTIONS_FILE.read_text(encoding="utf-8") if PREDICTIONS_FILE.is_file() else None
+    return Confusion(
+        new_counts=confusion_counts(new_predictions) if new_predictions is not None else None,
+        base_counts=confusion_counts(base_predictions.decode("utf-8")) if base_predictions is not None else None,
+        new_picture=relative_to_report(CONFUSION_MATRIX_FILE, output) if CONFUSION_MATRIX_FILE.is_file() else None,
+        base_picture=relative_to_report(base_image, output) if base_image_bytes is not None else None,
+        pictures_url=pictures_url,
+    )
+
+
+def recorded_model_md5() -> str | None:
+    """The model's md5 in the workspace's dvc.lock; none before the pipeline has run."""
+    try:
+        return locked_md5(MODEL_PATH)
+    except ProjectError:
+        return None
+
+
+def write_report(base: str, output: Path, pictures_url: str | None = None) -> str:
+    """Gather the differences and confusion matrices, write the report, and return its text.
+
+    With `pictures_url`, the report links to that page for the pictures instead of showing them.
+    """
+    params = load_params()
+    metrics_diff, params_diff = read_dvc_diffs(base)
+    metrics = metric_rows(metrics_diff)
+    has_results = any(row.new is not None for row in metrics)
+    text = render_report(
+        base=base,
+        metrics=metrics,
+        params=param_rows(params_diff),
+        primary_metric=params.report.primary_metric,
+        gate=check_gate(params.gate, metrics, base) if has_results else [],
+        confusion=gather_confusion(base, output, pictures_url),
+        model_md5=recorded_model_md5(),
+    )
+    output.write_text(text, encoding="utf-8")
+    return text
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Write the model report against a base revision.")
+    parser.add_argument("--base", default="main", help="git revision to compare with (default: main)")
+    parser.add_argument("--output", type=Path, default=Path("report.md"))
+    parser.add_argument(
+        "--pictures-url", help="link to this page for the pictures instead of showing them, as the CI comment does"
+    )
+    args = parser.parse_args()
+    text = write_report(args.base, args.output, args.pictures_url)
+    logger.info("%s", text.splitlines()[2])
+    logger.info("report written to %s", args.output.resolve())

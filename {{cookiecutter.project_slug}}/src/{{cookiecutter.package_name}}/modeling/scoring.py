@@ -1,0 +1,63 @@
+"""What every task's evaluate stage writes: the metrics DVC diffs, the predictions DVC draws its confusion plot
+from, and a confusion-matrix picture for the pull-request report. One format for all tasks keeps `make report`
+and `make gate` the same whatever the model is.
+"""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only: no display in CI
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from sklearn.metrics import ConfusionMatrixDisplay, accuracy_score, classification_report, f1_score
+
+from ..core.atomic import atomic_file
+from ..core.paths import CONFUSION_MATRIX_FILE, METRICS_FILE, PREDICTIONS_FILE
+
+DIGITS = 4
+
+
+def compute_metrics(actual: pd.Series, predicted: pd.Series, classes: list[str]) -> dict[str, Any]:
+    """Accuracy, macro F1, and precision, recall and F1 per class, named by the class labels."""
+    report = classification_report(actual, predicted, labels=classes, output_dict=True, zero_division=0)
+    return {
+        "accuracy": round(accuracy_score(actual, predicted), DIGITS),
+        "macro_f1": round(f1_score(actual, predicted, labels=classes, average="macro", zero_division=0), DIGITS),
+        "per_class": {
+            label: {
+                "precision": round(report[label]["precision"], DIGITS),
+                "recall": round(report[label]["recall"], DIGITS),
+                "f1": round(report[label]["f1-score"], DIGITS),
+            }
+            for label in classes
+        },
+    }
+
+
+def save_confusion_matrix(actual: pd.Series, predicted: pd.Series, classes: list[str], path: Path) -> None:
+    """Counts of actual against predicted class, drawn with scikit-learn's display."""
+    size = max(4.0, 0.6 * len(classes) + 2.5)
+    figure, axes = plt.subplots(figsize=(size, size))
+    ConfusionMatrixDisplay.from_predictions(
+        actual, predicted, labels=classes, ax=axes, colorbar=False, cmap="Blues", xticks_rotation="vertical"
+    )
+    axes.set_title("Confusion matrix (test rows)")
+    figure.tight_layout()
+    with atomic_file(path) as temporary:
+        figure.savefig(temporary, dpi=100, metadata={"Software": None})
+    plt.close(figure)
+
+
+def write_evaluation(actual: pd.Series, predicted: pd.Series, classes: list[str], metrics_dir: Path) -> dict[str, Any]:
+    """Write metrics, predictions and the confusion matrix into `metrics_dir`; return the metrics."""
+    metrics = compute_metrics(actual, predicted, classes)
+    with atomic_file(metrics_dir / METRICS_FILE.name) as temporary:
+        temporary.write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+    with atomic_file(metrics_dir / PREDICTIONS_FILE.name) as temporary:
+        pd.DataFrame({"actual": actual, "predicted": predicted}).to_csv(temporary, index=False)
+    save_confusion_matrix(actual, predicted, classes, metrics_dir / CONFUSION_MATRIX_FILE.name)
+    return metrics
