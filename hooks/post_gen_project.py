@@ -10,7 +10,6 @@ commands to run by hand instead. A command that fails stops the hook, so cookiec
 """
 
 import importlib.util
-import json
 import logging
 import shlex
 import shutil
@@ -18,13 +17,13 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 DVC_REMOTE_URL: str = {{ cookiecutter.dvc_remote_url | tojson }}
 RUNNER: str = {{ cookiecutter.runner | tojson }}
-# What the chosen task brings: its packs, its sample data, its model, ... (the `_tasks` table of cookiecutter.json).
-TASK: dict[str, Any] = json.loads({{ cookiecutter._tasks[cookiecutter.task] | tojson | tojson }})
-SAMPLE_DATA: str = TASK["sample"]
+# What the chosen task brings, from the `_tasks` table of cookiecutter.json: the packs that add its files, and its
+# sample data, which goes under DVC.
+TASK_PACKS: list[str] = {{ cookiecutter._tasks[cookiecutter.task].packs | tojson }}
+SAMPLE_DATA: str = {{ cookiecutter._tasks[cookiecutter.task].sample | tojson }}
 PACKS = Path("packs")
 # The part of a pack that shared files include while rendering: never copied into the project.
 PACK_INCLUDES = "include"
@@ -109,7 +108,7 @@ def as_shell(commands: Sequence[Sequence[str]]) -> str:
 
 def shape_project() -> None:
     """The task's files in place, and none that the chosen options leave without a use."""
-    lay_packs(TASK["packs"])
+    lay_packs(TASK_PACKS)
     for path in unused_files(RUNNER):
         path.unlink()
         if not any(path.parent.iterdir()):
@@ -122,7 +121,8 @@ def set_up_repository() -> int:
     dvc = shutil.which("dvc")
     try:
         if git is None:
-            logger.warning("git not found: once it is installed, run in the project: %s", as_shell(GIT_SETUP + DVC_SETUP))
+            commands = as_shell(GIT_SETUP + DVC_SETUP)
+            logger.warning("git not found: once it is installed, run in the project: %s", commands)
             return 0
         run_all(GIT_SETUP, [git])
         if importlib.util.find_spec("dvc") is not None:
@@ -130,7 +130,8 @@ def set_up_repository() -> int:
         elif dvc is not None:
             run_all(DVC_SETUP, [dvc])
         else:
-            logger.warning("DVC not found: in the project, run `make install && . .venv/bin/activate`, then: %s", as_shell(DVC_SETUP))
+            activate = "make install && . .venv/bin/activate"
+            logger.warning("DVC not found: in the project, run `%s`, then: %s", activate, as_shell(DVC_SETUP))
     except RuntimeError as error:
         logger.error("error: %s", error)
         return 1
