@@ -277,7 +277,7 @@ print(json.dumps({"predict": call("/predict", {"instances": [{"text": t} for t i
 HOST_PREDICTIONS = """
 import json, sys
 from pathlib import Path
-from {package}.classifier import load_classifier
+from {package}.modeling.classifier import load_classifier
 classifier = load_classifier(Path("models/model"))
 rows = classifier.predict_proba(json.loads(Path(sys.argv[1]).read_text()))
 print(json.dumps([[classifier.classes[row.argmax()], float(row.max())] for row in rows]))

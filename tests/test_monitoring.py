@@ -49,7 +49,7 @@ EXPOSITION_SCRIPT = """
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from {package}.serving.monitoring import instrument, record_predictions
+from {package}.serving.prometheus import instrument, record_predictions
 
 app = FastAPI()
 instrument(app)
