@@ -1,4 +1,4 @@
-"""The command table of `python -m {{ cookiecutter.package_name }}`: every command runs a module's `main`, and a
+"""The package's command table (`python -m <package> <command>`): every command runs a module's `main`, and a
 wrong command is one line naming the right ones."""
 
 import importlib
