@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from {{ cookiecutter.package_name }}.core.paths import LOCK_FILE
 from {{ cookiecutter.package_name }}.ct.ci import (
@@ -25,6 +26,7 @@ from {{ cookiecutter.package_name }}.ct.ci import (
 )
 
 PARAMS = Path(__file__).parents[1] / "params.yaml"
+PRIMARY = yaml.safe_load(PARAMS.read_text(encoding="utf-8"))["report"]["primary_metric"]
 BEFORE = "3b18e512dba79e4c8300dd08aeb37f8e728b8dad"
 NULL_COMMIT = "0" * 40
 
@@ -283,7 +285,7 @@ from pathlib import Path
 Path("models").mkdir(exist_ok=True)
 Path("models/model.joblib").write_bytes({MODEL_BYTES!r})
 Path("metrics").mkdir(exist_ok=True)
-Path("metrics/metrics.json").write_text(json.dumps(dict(accuracy=0.9, macro_f1=0.8)))
+Path("metrics/metrics.json").write_text(json.dumps(dict([({PRIMARY!r}, 0.8)])))
 """
 
 
@@ -322,7 +324,7 @@ def test_continuous_training_trains_pushes_reports_and_commits_the_lock(pipeline
     assert any((remote / "runs").rglob("*")), "the run-cache was not pushed"
     report = Path("report.md").read_text()
     assert "**Verdict: first result.**" in report
-    assert "| macro_f1 | — | 0.8000 | — |" in report
+    assert f"| {PRIMARY} | — | 0.8000 | — |" in report
     assert "[skip ci]" in git("log", "-1", "--format=%B")
     assert git("show", "--name-only", "--format=", "HEAD").split() == [str(LOCK_FILE)]
     assert model_md5 in git("show", f"HEAD:{LOCK_FILE}")

@@ -12,16 +12,19 @@ from {{ cookiecutter.package_name }}.core.errors import ProjectError
 from {{ cookiecutter.package_name }}.core.paths import MODEL_PATH
 from {{ cookiecutter.package_name }}.ct.diffs import MetricRow, metric_rows
 from {{ cookiecutter.package_name }}.ct.report import (
-    Confusion,
-    confusion_counts,
-    confusion_section,
-    confusion_table,
+    Picture,
+    PredictionOutputs,
+    predictions_section,
     verdict,
     write_report,
 )
 
 PARAMS = Path(__file__).parents[1] / "params.yaml"
-TEST_SIZE = yaml.safe_load(PARAMS.read_text(encoding="utf-8"))["prepare"]["test_size"]  # each task has its own
+PROJECT_PARAMS = yaml.safe_load(PARAMS.read_text(encoding="utf-8"))
+TEST_SIZE = PROJECT_PARAMS["prepare"]["test_size"]  # each task has its own
+PRIMARY = PROJECT_PARAMS["report"]["primary_metric"]
+# Rules of the test's own, on the task's primary metric, so that the figures below read the same for every task.
+GATE = dict(minimum=dict([(PRIMARY, 0.8)]), max_drop=dict([(PRIMARY, 0.05)]))
 
 
 def git(*args: str, cwd: Path) -> None:
@@ -34,12 +37,12 @@ def repo_with_two_metric_sets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 
     git("init", "--quiet", "--initial-branch=main", cwd=tmp_path)
     Repo.init(str(tmp_path)).close()
-    shutil.copy(PARAMS, tmp_path / "params.yaml")
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump({**PROJECT_PARAMS, "gate": GATE}, sort_keys=False))
     (tmp_path / "dvc.yaml").write_text("metrics:\n  - scores.json\n")
-    (tmp_path / "scores.json").write_text(json.dumps({"accuracy": 0.8, "macro_f1": 0.75}))
+    (tmp_path / "scores.json").write_text(json.dumps({"coverage": 0.8, PRIMARY: 0.75}))
     git("add", "-A", cwd=tmp_path)
     git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "base", cwd=tmp_path)
-    (tmp_path / "scores.json").write_text(json.dumps({"accuracy": 0.9, "macro_f1": 0.7}))
+    (tmp_path / "scores.json").write_text(json.dumps({"coverage": 0.9, PRIMARY: 0.7}))
     params = (tmp_path / "params.yaml").read_text()
     (tmp_path / "params.yaml").write_text(params.replace(f"test_size: {TEST_SIZE}", "test_size: 0.3"))
     monkeypatch.chdir(tmp_path)
@@ -50,15 +53,15 @@ def test_report_shows_both_values_params_and_verdict(repo_with_two_metric_sets: 
     text = write_report("main", Path("report.md"))
 
     assert Path("report.md").read_text() == text
-    assert "| accuracy | 0.8000 | 0.9000 | +0.1000 |" in text
-    assert "| macro_f1 | 0.7500 | 0.7000 | -0.0500 |" in text
+    assert "| coverage | 0.8000 | 0.9000 | +0.1000 |" in text
+    assert f"| {PRIMARY} | 0.7500 | 0.7000 | -0.0500 |" in text
     assert f"| prepare.test_size | `{TEST_SIZE}` | `0.3` |" in text
     assert "**Verdict: worse.**" in text
     assert "_No predictions: run `dvc repro` first._" in text
-    # params.yaml's gate: macro_f1 at least 0.8 (0.7 fails), a drop of at most 0.05 (exactly 0.05 passes)
-    assert "**Failed:** macro_f1 is 0.7000, below the minimum 0.8." in text
-    assert "| macro_f1 ≥ 0.8 | 0.7000 | **fail** |" in text
-    assert "| macro_f1 falls by at most 0.05 | -0.0500 | pass |" in text
+    # the gate: at least 0.8 (0.7 fails), a drop of at most 0.05 (exactly 0.05 passes)
+    assert f"**Failed:** {PRIMARY} is 0.7000, below the minimum 0.8." in text
+    assert f"| {PRIMARY} ≥ 0.8 | 0.7000 | **fail** |" in text
+    assert f"| {PRIMARY} falls by at most 0.05 | -0.0500 | pass |" in text
     assert "md5" not in text, "no dvc.lock yet: no model to name"
 
 
@@ -74,9 +77,9 @@ def test_report_names_the_model_by_the_hash_dvc_lock_records(repo_with_two_metri
 
 def test_rows_put_overall_metrics_first() -> None:
     recall = {"old": 1.0, "new": 0.5}
-    accuracy = {"new": 0.9}
-    metrics = {"per_class.a.recall": recall, "accuracy": accuracy}
-    assert [row.name for row in metric_rows({"m.json": metrics})] == ["accuracy", "per_class.a.recall"]
+    overall = {"new": 0.9}
+    metrics = {"per_class.a.recall": recall, "coverage": overall}
+    assert [row.name for row in metric_rows({"m.json": metrics})] == ["coverage", "per_class.a.recall"]
 
 
 @pytest.mark.parametrize(
@@ -84,29 +87,17 @@ def test_rows_put_overall_metrics_first() -> None:
     [(0.5, 0.6, "better"), (0.6, 0.5, "worse"), (0.6, 0.6, "unchanged"), (None, 0.6, "first result")],
 )
 def test_verdict(old: float | None, new: float, word: str) -> None:
-    assert f"**Verdict: {word}.**" in verdict([MetricRow("macro_f1", old, new)], "macro_f1", "main")
-
-
-def test_confusion_table_shows_both_models_counts_in_one_table() -> None:
-    base = confusion_counts("actual,predicted\na,a\na,a\nb,b\nb,a\n")
-    new = confusion_counts("actual,predicted\na,a\na,c\nb,b\nb,b\n")
-    assert confusion_table(new, base) == [
-        "| actual ╲ predicted | a | b | c |",
-        "|---|---:|---:|---:|",
-        "| **a** | 2 → 1 | 0 | 0 → 1 |",
-        "| **b** | 1 → 0 | 1 → 2 | 0 |",
-        "| **c** | 0 | 0 | 0 |",
-    ]
-    assert confusion_table(new, None)[2] == "| **a** | 1 | 0 | 1 |"
+    assert f"**Verdict: {word}.**" in verdict([MetricRow(PRIMARY, old, new)], PRIMARY, "main")
 
 
 def test_the_ci_comment_links_to_the_pictures_instead_of_showing_them() -> None:
-    counts = confusion_counts("actual,predicted\na,a\nb,a\n")
-    picture = "metrics/confusion_matrix.png"
+    predictions = "actual,predicted\n1,1\n2,1\n"  # classes or numbers: each task reads it
+    picture = Picture(name="picture", new="metrics/picture.png", base=None)
     run_page = "https://github.com/o/r/actions/runs/1"
-    shown = confusion_section(Confusion(counts, None, new_picture=picture), "main")
-    linked = confusion_section(Confusion(counts, None, new_picture=picture, pictures_url=run_page), "main")
-    assert f"![confusion matrix]({picture})" in "\n".join(shown)
+    outputs = PredictionOutputs(predictions, None, pictures=(picture,))
+    shown = predictions_section(outputs, "main")
+    linked = predictions_section(PredictionOutputs(outputs.new_predictions, None, (picture,), run_page), "main")
+    assert "| _not available_ | ![picture](metrics/picture.png) |" in shown
     assert not any("![" in line for line in linked)
     assert linked[-1] == f"The pictures are in the `model-report` artifact of [this run]({run_page})."
 

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from example_target import TARGET
 
 from {{ cookiecutter.package_name }}.core.config import Params
 from {{ cookiecutter.package_name }}.core.task_params import DriftParams
@@ -43,7 +44,7 @@ def test_inputs_like_the_training_data_do_not_drift(trained_project: Path) -> No
     assert not check_drift(Path("batch.csv"), Path("drift_report.md"))
     report = Path("drift_report.md").read_text()
     assert "**No drift.**" in report
-    assert "| size | KS " in report and "| colour | PSI " in report and "| predicted label | PSI " in report
+    assert "| size | KS " in report and "| colour | PSI " in report and f"| predicted {TARGET} | " in report
 
 
 def test_moved_inputs_drift_and_the_report_plots_them(trained_project: Path) -> None:
@@ -64,8 +65,8 @@ def test_schema_problems_are_named_one_per_line(trained_project: Path, mixed_fra
     params = Params.model_validate(yaml.safe_load(Path("params.yaml").read_text()))
     prepared = prepare(mixed_frame, params.data, params.prepare, params.seed)
     expected = derive_expectations(prepared.train, prepared.schema)
-    batch = pd.DataFrame({"size": ["12.5", "big", None, None], "weight": ["1", "2", "3", "4"], "fruit": ["a"] * 4})
-    problems = check_schema(batch, expected, LIMITS, label="fruit")
+    batch = pd.DataFrame({"size": ["12.5", "big", None, None], "weight": ["1", "2", "3", "4"], TARGET: ["a"] * 4})
+    problems = check_schema(batch, expected, LIMITS, label=TARGET)
     assert problems == [
         "`colour`: missing column",
         "`weight`: extra column, unknown to the model",
@@ -74,14 +75,16 @@ def test_schema_problems_are_named_one_per_line(trained_project: Path, mixed_fra
     ]
 
 
-def test_unknown_categories_and_out_of_range_values_count_past_the_share(params: Params) -> None:
-    training = fruit_inputs(100, seed=3).assign(fruit="apple")
+def test_unknown_categories_and_out_of_range_values_count_past_the_share(
+    params: Params, mixed_frame: pd.DataFrame
+) -> None:
+    training = fruit_inputs(100, seed=3).assign(**{TARGET: mixed_frame[TARGET].iloc[:100].to_numpy()})
     schema = infer_schema(training, params.data)
     expected = derive_expectations(training, schema)
-    batch = training.drop(columns=["row_id", "fruit"]).astype(str)
+    batch = training.drop(columns=["row_id", TARGET]).astype(str)
     batch.loc[:19, "colour"] = "purple"
     batch.loc[:19, "size"] = "1000"
-    problems = check_schema(batch, expected, LIMITS, label="fruit")
+    problems = check_schema(batch, expected, LIMITS, label=TARGET)
     assert "`colour`: 20% of values are new categories ('purple')" in problems
     assert any(problem.startswith("`size`: 20% of rows outside the training range") for problem in problems)
 

@@ -5,13 +5,14 @@ from pathlib import Path
 import joblib
 import pandas as pd
 import pytest
-from sklearn.ensemble import RandomForestClassifier
+from example_target import TARGET, TARGET_INFO
+from sklearn.preprocessing import StandardScaler
 
 from {{ cookiecutter.package_name }}.core.config import Params
 from {{ cookiecutter.package_name }}.core.errors import ProjectError
 from {{ cookiecutter.package_name }}.core.hashing import file_md5
 from {{ cookiecutter.package_name }}.data.schema import infer_schema
-from {{ cookiecutter.package_name }}.modeling.model import build_model
+from {{ cookiecutter.package_name }}.modeling.pipeline import build_model
 from {{ cookiecutter.package_name }}.serving.loaded_model import load_model
 
 
@@ -28,23 +29,23 @@ def test_a_file_that_is_not_a_model_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_model_of_another_shape_is_refused(tmp_path: Path, mixed_frame: pd.DataFrame) -> None:
-    """A classifier without this project's preprocessing has no column schema to serve."""
+    """A fitted scikit-learn object without this project's preprocessing has no column schema to serve."""
     path = tmp_path / "model.joblib"
-    bare = RandomForestClassifier(n_estimators=3).fit(mixed_frame[["row_id"]], mixed_frame["fruit"])
+    bare = StandardScaler().fit(mixed_frame[["row_id"]])
     joblib.dump(bare, path)
     with pytest.raises(ProjectError, match="is not a pipeline of this project's shape"):
         load_model(path, tmp_path / "metrics.json")
 
 
-def test_the_project_model_loads_with_its_columns_classes_and_version(
+def test_the_project_model_loads_with_its_columns_target_and_version(
     tmp_path: Path, mixed_frame: pd.DataFrame, params: Params
 ) -> None:
     schema = infer_schema(mixed_frame, params.data)
-    model = build_model(schema, params.train, params.seed).fit(mixed_frame[schema.features], mixed_frame["fruit"])
+    model = build_model(schema, params.train, params.seed).fit(mixed_frame[schema.features], mixed_frame[TARGET])
     path = tmp_path / "model.joblib"
     joblib.dump(model, path)
     loaded = load_model(path, tmp_path / "metrics.json")
     assert loaded.features.columns == schema.features
-    assert loaded.classes == ["apple", "melon", "plum"]
+    assert loaded.target.model_dump() == TARGET_INFO
     assert loaded.version == file_md5(path)
     assert loaded.metrics == {}

@@ -34,7 +34,7 @@ def test_a_folder_loads_with_its_version_classes_and_metrics(trained_models: dic
     loaded = load_model(folder, metrics_path(folder))
     assert loaded.version == output_md5(folder)
     assert loaded.version.endswith(".dir")  # a folder's hash, as dvc.lock writes it
-    assert loaded.classes == CLASSES
+    assert loaded.target.classes == CLASSES
     assert loaded.features.columns == ["text"]
     assert loaded.features.max_length == 32
     assert loaded.metrics == json.loads(metrics_path(folder).read_text())
@@ -48,9 +48,9 @@ def test_predictions_are_the_classifiers_own(trained_models: dict[str, Path], ki
     probabilities = load_classifier(trained_models[kind]).predict_proba(TEXTS)
 
     predictions = loaded.predict([{"text": text} for text in TEXTS])
-    assert [label for label, _ in predictions] == [CLASSES[index] for index in probabilities.argmax(axis=1)]
-    assert [score for _, score in predictions] == pytest.approx(probabilities.max(axis=1).tolist(), abs=1e-6)
-    assert all(1 / len(CLASSES) <= score <= 1 for _, score in predictions)
+    assert [p.label for p in predictions] == [CLASSES[index] for index in probabilities.argmax(axis=1)]
+    assert [p.score for p in predictions] == pytest.approx(probabilities.max(axis=1).tolist(), abs=1e-6)
+    assert all(1 / len(CLASSES) <= p.score <= 1 for p in predictions)
 
 
 def test_the_version_is_the_hash_dvc_records(

@@ -13,4 +13,5 @@ MODEL_PATH = Path("{{ task.model }}")
 METRICS_DIR = Path("metrics")
 METRICS_FILE = METRICS_DIR / "metrics.json"
 PREDICTIONS_FILE = METRICS_DIR / "predictions.csv"
-CONFUSION_MATRIX_FILE = METRICS_DIR / "confusion_matrix.png"
+# The pictures of the predictions that the task's evaluation draws for the report:
+{% for pack in task.packs %}{% include "packs/" ~ pack ~ "/include/paths.py" ignore missing %}{% endfor -%}

@@ -2,8 +2,9 @@
 
 DVC computes the metric and parameter differences (see `diffs`); this module lays them out as Markdown: a
 one-line verdict on the primary metric, the model's hash as dvc.lock records it (the serving image carries the
-same hash, so a running container can be traced to this report), the quality gate's rules, the tables, and the
-confusion matrices of both models, as a table of counts and, for a reader of the file, as pictures. CI posts
+same hash, so a running container can be traced to this report), the quality gate's rules, the tables, and both
+models' predictions as the task shows them (`prediction_report`: a table that reads anywhere and, for a reader
+of the file, pictures). CI posts
 the file as the pull-request comment without the pictures: they would have to be uploaded to an image host
 outside the repository's access rules, so CI keeps them with the run instead, and the report links there.
 
@@ -11,21 +12,19 @@ Usage: python -m {{ cookiecutter.package_name }} report --base main --output rep
 """
 
 import argparse
-import io
 import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from ..core.config import load_params
 from ..core.errors import ProjectError
-from ..core.paths import CONFUSION_MATRIX_FILE, LOCK_FILE, MODEL_PATH, PREDICTIONS_FILE
+from ..core.paths import LOCK_FILE, MODEL_PATH, PREDICTIONS_FILE
 from .diffs import TOLERANCE, MetricRow, ParamRow, metric_rows, param_rows, read_dvc_diffs
 from .gate import RuleResult, check_gate
 from .lockfile import locked_md5
+from .prediction_report import PICTURES, TITLE, prediction_section
 
 logger = logging.getLogger(__name__)
 
@@ -34,17 +33,25 @@ NEW_LABEL = "This change"
 
 
 @dataclass(frozen=True)
-class Confusion:
-    """Both models' confusion counts (None where there are none), and where their pictures are.
+class Picture:
+    """One picture of the evaluation for both models, as paths relative to the report (None: the base has none)."""
 
-    `new_picture` and `base_picture` are paths relative to the report, for a report read as a file;
-    `pictures_url` is a page that holds the pictures, for a report posted where local paths mean nothing.
+    name: str
+    new: str
+    base: str | None
+
+
+@dataclass(frozen=True)
+class PredictionOutputs:
+    """Both models' predictions as CSV text (None where there are none), and the pictures of them.
+
+    `pictures` are for a report read as a file; `pictures_url` is a page that holds them, for a report posted
+    where local paths mean nothing.
     """
 
-    new_counts: pd.DataFrame | None
-    base_counts: pd.DataFrame | None
-    new_picture: str | None = None
-    base_picture: str | None = None
+    new_predictions: str | None
+    base_predictions: str | None
+    pictures: tuple[Picture, ...] = ()
     pictures_url: str | None = None
 
 
@@ -86,7 +93,7 @@ def render_report(
     metrics: list[MetricRow],
     params: list[ParamRow],
     primary_metric: str,
-    confusion: Confusion,
+    predictions: PredictionOutputs,
     gate: list[RuleResult] | None = None,
     model_md5: str | None = None,
 ) -> str:
@@ -108,7 +115,7 @@ def render_report(
         lines += [f"| {row.name} | {format_param(row.old)} | {format_param(row.new)} |" for row in params]
     else:
         lines.append(f"No parameter differs from `{base}`.")
-    lines += ["", "### Confusion matrix", "", *confusion_section(confusion, base)]
+    lines += ["", f"### {TITLE}", "", *predictions_section(predictions, base)]
     return "\n".join(lines) + "\n"
 
 
@@ -135,52 +142,18 @@ def gate_section(results: list[RuleResult]) -> list[str]:
     return [*lines, ""]
 
 
-def confusion_counts(predictions_csv: str) -> pd.DataFrame:
-    """Test rows counted by actual class (rows) and predicted class (columns), from the evaluate stage's output."""
-    predictions = pd.read_csv(io.StringIO(predictions_csv), dtype=str, keep_default_na=False)
-    return pd.crosstab(predictions["actual"], predictions["predicted"])
-
-
-def count_cell(new: pd.DataFrame | None, base: pd.DataFrame | None, actual: str, predicted: str) -> str:
-    """This change's count; `base → new` where the base's differs."""
-
-    def count(table: pd.DataFrame | None) -> int:
-        if table is None or actual not in table.index or predicted not in table.columns:
-            return 0
-        return int(table.at[actual, predicted])
-
-    new_count = count(new)
-    if base is None or count(base) == new_count:
-        return str(new_count)
-    return f"{count(base)} → {new_count}"
-
-
-def confusion_table(new: pd.DataFrame | None, base: pd.DataFrame | None) -> list[str]:
-    """One Markdown table for both models: each cell holds this change's count, and the base's where it differs."""
-    tables = [table for table in (new, base) if table is not None]
-    classes = sorted({str(label) for table in tables for label in [*table.index, *table.columns]})
-    lines = ["| actual ╲ predicted | " + " | ".join(classes) + " |", "|---|" + "---:|" * len(classes)]
-    for actual in classes:
-        cells = [count_cell(new, base, actual, predicted) for predicted in classes]
-        lines.append(f"| **{actual}** | " + " | ".join(cells) + " |")
-    return lines
-
-
-def confusion_section(confusion: Confusion, base: str) -> list[str]:
-    """The counts as a table that reads anywhere, then the pictures or where to find them."""
-    if confusion.new_counts is None:
+def predictions_section(outputs: PredictionOutputs, base: str) -> list[str]:
+    """The task's own view of both models' predictions, then the pictures or where to find them."""
+    if outputs.new_predictions is None:
         return ["_No predictions: run `dvc repro` first._"]
-    if confusion.base_counts is None:
-        lines = [f"Test rows by actual and predicted class (`{base}` has none to compare).", ""]
-    else:
-        lines = [f"Test rows by actual and predicted class; `a → b` where `{base}` had a and this change has b.", ""]
-    lines += confusion_table(confusion.new_counts, confusion.base_counts)
-    if confusion.pictures_url:
-        lines += ["", f"The pictures are in the `model-report` artifact of [this run]({confusion.pictures_url})."]
-    elif confusion.new_picture:
-        base_cell = f"![confusion matrix]({confusion.base_picture})" if confusion.base_picture else "_not available_"
-        new_cell = f"![confusion matrix]({confusion.new_picture})"
-        lines += ["", f"| `{base}` | {NEW_LABEL} |", "|---|---|", f"| {base_cell} | {new_cell} |"]
+    lines = prediction_section(outputs.new_predictions, outputs.base_predictions, base)
+    if outputs.pictures_url:
+        lines += ["", f"The pictures are in the `model-report` artifact of [this run]({outputs.pictures_url})."]
+    elif outputs.pictures:
+        lines += ["", f"| `{base}` | {NEW_LABEL} |", "|---|---|"]
+        for picture in outputs.pictures:
+            base_cell = f"![{picture.name}]({picture.base})" if picture.base else "_not available_"
+            lines.append(f"| {base_cell} | ![{picture.name}]({picture.new}) |")
     return lines
 
 
@@ -212,20 +185,29 @@ def relative_to_report(path: Path, output: Path) -> str:
     return Path(os.path.relpath(path.resolve(), output.resolve().parent)).as_posix()
 
 
-def gather_confusion(base: str, output: Path, pictures_url: str | None) -> Confusion:
-    """Both models' counts, and their pictures beside the report (the base's fetched into report_assets/)."""
-    base_outputs = read_at_base((PREDICTIONS_FILE, CONFUSION_MATRIX_FILE), base)
-    base_predictions, base_image_bytes = base_outputs[PREDICTIONS_FILE], base_outputs[CONFUSION_MATRIX_FILE]
-    base_image = output.parent / ASSETS_DIR / "base_confusion_matrix.png"
-    if base_image_bytes is not None:
-        base_image.parent.mkdir(parents=True, exist_ok=True)
-        base_image.write_bytes(base_image_bytes)
-    new_predictions = PREDICTIONS_FILE.read_text(encoding="utf-8") if PREDICTIONS_FILE.is_file() else None
-    return Confusion(
-        new_counts=confusion_counts(new_predictions) if new_predictions is not None else None,
-        base_counts=confusion_counts(base_predictions.decode("utf-8")) if base_predictions is not None else None,
-        new_picture=relative_to_report(CONFUSION_MATRIX_FILE, output) if CONFUSION_MATRIX_FILE.is_file() else None,
-        base_picture=relative_to_report(base_image, output) if base_image_bytes is not None else None,
+def gather_predictions(base: str, output: Path, pictures_url: str | None) -> PredictionOutputs:
+    """Both models' predictions, and their pictures beside the report (the base's fetched into report_assets/)."""
+    base_outputs = read_at_base((PREDICTIONS_FILE, *PICTURES), base)
+    pictures = []
+    for picture in PICTURES:
+        if not picture.is_file():
+            continue
+        base_bytes, base_copy = base_outputs[picture], output.parent / ASSETS_DIR / f"base_{picture.name}"
+        if base_bytes is not None:
+            base_copy.parent.mkdir(parents=True, exist_ok=True)
+            base_copy.write_bytes(base_bytes)
+        pictures.append(
+            Picture(
+                name=picture.stem.replace("_", " "),
+                new=relative_to_report(picture, output),
+                base=relative_to_report(base_copy, output) if base_bytes is not None else None,
+            )
+        )
+    base_predictions = base_outputs[PREDICTIONS_FILE]
+    return PredictionOutputs(
+        new_predictions=PREDICTIONS_FILE.read_text(encoding="utf-8") if PREDICTIONS_FILE.is_file() else None,
+        base_predictions=base_predictions.decode("utf-8") if base_predictions is not None else None,
+        pictures=tuple(pictures),
         pictures_url=pictures_url,
     )
 
@@ -239,7 +221,7 @@ def recorded_model_md5() -> str | None:
 
 
 def write_report(base: str, output: Path, pictures_url: str | None = None) -> str:
-    """Gather the differences and confusion matrices, write the report, and return its text.
+    """Gather the differences and both models' predictions, write the report, and return its text.
 
     With `pictures_url`, the report links to that page for the pictures instead of showing them.
     """
@@ -253,7 +235,7 @@ def write_report(base: str, output: Path, pictures_url: str | None = None) -> st
         params=param_rows(params_diff),
         primary_metric=params.report.primary_metric,
         gate=check_gate(params.gate, metrics, base) if has_results else [],
-        confusion=gather_confusion(base, output, pictures_url),
+        predictions=gather_predictions(base, output, pictures_url),
         model_md5=recorded_model_md5(),
     )
     output.write_text(text, encoding="utf-8")

@@ -25,11 +25,12 @@ from ..core.paths import METRICS_FILE, MODEL_PATH{% if task.input == "text" %}, 
 from .batching import MicroBatcher
 from .error_responses import explain_http_error, refuse_invalid_request
 from .loaded_model import NO_FEATURES, LoadedModel, {% if task.input == "text" %}LongText, {% endif %}load_model
-from .prometheus import instrument, record_predictions
+from .prediction import record_predictions
+from .prometheus import instrument
 {%- if task.drift %}
 from .request_log import RequestLog
 {%- endif %}
-from .schemas import InvalidRequest, ModelInfo, Prediction, PredictResponse, Problem, predict_request_model
+from .schemas import InvalidRequest, ModelInfo, PredictResponse, Problem, predict_request_model
 
 logger = logging.getLogger(__name__)
 
@@ -137,26 +138,23 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
         """Classify a batch of instances; one instance is a batch of one."""
         loaded, batching = served
         rows = [instance.model_dump(by_alias=True) for instance in request.instances]
-        results = await batching.predict(rows)
-        record_predictions(results)
+        predictions = await batching.predict(rows)
+        record_predictions(predictions)
 {%- if task.drift %}
         if request_log:
             await asyncio.to_thread(request_log.append, rows)
 {%- endif %}
-        return PredictResponse(
-            predictions=[Prediction(label=label, score=score) for label, score in results],
-            model_version=loaded.version,
-        )
+        return PredictResponse(predictions=predictions, model_version=loaded.version)
 
     @app.get("/model", response_model=ModelInfo, responses=no_model)
     async def model_info(served: Served) -> ModelInfo:
-        """What is being served: the model's version (its DVC hash), commit, classes and evaluation metrics."""
+        """What is being served: the model's version (its DVC hash), commit, what it predicts, and its metrics."""
         loaded, _ = served
         return ModelInfo(
+            **loaded.target.model_dump(),
             name=NAME,
             version=loaded.version,
             commit=loaded.commit,
-            classes=loaded.classes,
             features=loaded.features.columns,
             metrics=loaded.metrics,
         )

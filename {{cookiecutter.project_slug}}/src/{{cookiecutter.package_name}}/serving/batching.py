@@ -12,10 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .prediction import Prediction
+
 logger = logging.getLogger(__name__)
 
 Rows = list[dict[str, Any]]
-Results = list[tuple[str, float]]
+Results = list[Prediction]
 
 
 @dataclass

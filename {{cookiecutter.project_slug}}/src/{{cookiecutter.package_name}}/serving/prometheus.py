@@ -1,27 +1,11 @@
 """Metrics for Prometheus at `/metrics`: HTTP traffic, and what the model predicts.
 
-Request counts and latencies come from prometheus-fastapi-instrumentator; the model's own metrics are a
-histogram of the predicted class's probability and a counter per predicted label, so a shift in what the model
-says shows on a dashboard before anyone reads the logs.
+Request counts and latencies come from prometheus-fastapi-instrumentator; the model's own metrics (what it
+predicts) are defined with its predictions, in `prediction`.
 """
 
 from fastapi import FastAPI
-from prometheus_client import Counter, Histogram
 from prometheus_fastapi_instrumentator import Instrumentator
-
-PREDICTION_SCORE = Histogram(
-    "model_prediction_score",
-    "Probability of the predicted class",
-    buckets=(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0),
-)
-PREDICTED_LABELS = Counter("model_predictions_total", "Predictions made, by predicted label", ["label"])
-
-
-def record_predictions(predictions: list[tuple[str, float]]) -> None:
-    for label, score in predictions:
-        PREDICTION_SCORE.observe(score)
-        PREDICTED_LABELS.labels(label=label).inc()
-
 
 # Latency buckets by route (`http_request_duration_seconds`) fine enough for a model that answers in
 # milliseconds: the instrumentator's default (0.1, 0.5, 1 s) would put every request in the first bucket.

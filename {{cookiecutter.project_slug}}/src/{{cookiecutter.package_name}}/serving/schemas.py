@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr, create_model
 
 from .loaded_model import TextSpec
+from .prediction import Prediction, TargetInfo
 
 # Texts longer than this are refused before tokenizing: even cutting a text to its first tokens reads all of it.
 MAX_TEXT_CHARACTERS = 100_000
@@ -31,17 +32,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, create_model
 
 from .loaded_model import FeatureSpec
+from .prediction import Prediction, TargetInfo
 
 # The forest computes in 32-bit floats: a larger number would overflow to infinity inside the model.
 LARGEST_NUMBER = 3.4e38
 
 
 {% endif -%}
-class Prediction(BaseModel):
-    label: str = Field(description="the most probable class")
-    score: float = Field(description="its probability, between 0 and 1")
-
-
 class PredictResponse(BaseModel):
     predictions: list[Prediction] = Field(description="one per instance, in the order sent")
     model_version: str = Field(description="md5 of the model file, as dvc.lock records it")
@@ -61,11 +58,10 @@ class InvalidRequest(BaseModel):
     detail: list[dict[str, Any]] = Field(description="pydantic's validation errors, one per problem")
 
 
-class ModelInfo(BaseModel):
+class ModelInfo(TargetInfo):
     name: str
     version: str = Field(description="md5 of the model file, as dvc.lock records it")
     commit: str = Field(description="the git commit the model was trained from")
-    classes: list[str]
     features: list[str]
     metrics: dict[str, Any] = Field(description="the evaluation stage's metrics/metrics.json")
 

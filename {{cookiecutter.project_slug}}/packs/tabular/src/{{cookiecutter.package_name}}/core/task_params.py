@@ -1,4 +1,4 @@
-"""The tabular task's sections of params.yaml: the table, its split, the model and drift checks."""
+"""A table's sections of params.yaml: the table, its split, the model (`train_params`) and drift checks."""
 
 from pathlib import Path
 from typing import Literal
@@ -6,6 +6,7 @@ from typing import Literal
 from pydantic import Field
 
 from .section import Section
+from .train_params import TrainParams
 
 FeatureType = Literal["numeric", "categorical"]
 
@@ -26,15 +27,6 @@ class PrepareParams(Section):
     test_size: float = Field(gt=0, lt=1)
 
 
-class TrainParams(Section):
-    """Hyperparameters of the random forest."""
-
-    n_estimators: int = Field(ge=1)
-    max_depth: int | None = Field(default=None, ge=1)
-    min_samples_leaf: int = Field(default=1, ge=1)
-    class_weight: Literal["balanced"] | None = None
-
-
 class DriftParams(Section):
     """When a batch of new inputs counts as drifted from the training data (`make drift`)."""
 
@@ -45,7 +37,7 @@ class DriftParams(Section):
 
 
 class TaskParams(Section):
-    """The sections of params.yaml that belong to the tabular task."""
+    """The sections of params.yaml that belong to a table."""
 
     data: DataParams
     prepare: PrepareParams

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from ..core.errors import ProjectError
 from ..core.task_params import DataParams, FeatureType
 from .tables import check_target, read_csv_table
+from .target import parse_target
 
 # A text column whose values are numbers in at least this share of rows is a numeric column with stray text.
 NUMERIC_WITH_TEXT_SHARE = 0.9
@@ -23,12 +24,11 @@ SCHEMA_FILE = "schema.json"
 
 
 class FeatureSchema(BaseModel):
-    """The label column, the feature columns by type, and the classes seen in the data."""
+    """The target column and the feature columns by type."""
 
     target: str
     numeric: list[str]
     categorical: list[str]
-    classes: list[str]
 
     @property
     def features(self) -> list[str]:
@@ -43,11 +43,20 @@ class FeatureSchema(BaseModel):
 
 
 def read_raw_table(path: Path, data: DataParams) -> pd.DataFrame:
-    """Read the user's CSV, with the label and any column declared categorical kept as text."""
+    """Read the user's CSV, with any column declared categorical kept as text, and the target as the task reads it."""
     text_columns = {data.target} | {name for name, kind in data.feature_types.items() if kind == "categorical"}
     frame = read_csv_table(path, text_columns)
     check_target(frame, data.target, path)
+    frame[data.target] = read_target(frame[data.target], data.target, path)
     return frame
+
+
+def read_target(column: pd.Series, name: str, path: Path) -> pd.Series:
+    """The target column (read as text) as the task learns it; one line naming the column if it cannot be."""
+    try:
+        return parse_target(column)
+    except ValueError as error:
+        raise ProjectError(f"{path}: target column {name!r} {error}") from None
 
 
 def check_numbers_with_stray_text(column: pd.Series, name: str, path: Path) -> None:
@@ -108,7 +117,6 @@ def infer_schema(frame: pd.DataFrame, data: DataParams) -> FeatureSchema:
         target=data.target,
         numeric=[name for name, kind in types.items() if kind == "numeric"],
         categorical=[name for name, kind in types.items() if kind == "categorical"],
-        classes=sorted(frame[data.target].unique()),
     )
 
 
@@ -127,7 +135,7 @@ def apply_schema(frame: pd.DataFrame, schema: FeatureSchema) -> pd.DataFrame:
 
 
 def read_split(path: Path, schema: FeatureSchema) -> tuple[pd.DataFrame, pd.Series]:
-    """Read a prepared split as features and labels, typed by the schema."""
+    """Read a prepared split as features and target, typed by the schema."""
     text_columns = [*schema.categorical, schema.target]
     frame = pd.read_csv(path, dtype=dict.fromkeys(text_columns, str))
-    return frame[schema.features], frame[schema.target]
+    return frame[schema.features], read_target(frame[schema.target], schema.target, path)

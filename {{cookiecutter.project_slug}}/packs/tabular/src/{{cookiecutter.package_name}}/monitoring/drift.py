@@ -7,7 +7,8 @@ batch with the training split and its expectations (written by the prepare stage
   never seen in training, more missing values than in training;
 - each feature's distribution: a two-sample Kolmogorov-Smirnov test for numeric columns, the population
   stability index (PSI) for categorical ones;
-- the predicted labels: the model's predictions on the batch against its predictions on the training rows (PSI).
+- the predictions: the model's predictions on the batch against its predictions on the training rows, compared
+  as a feature of the same type (`data.target`: PSI for labels, KS for numbers).
 
 It writes `drift_report.md` with a plot per drifted feature, and exits non-zero when the thresholds in the `drift`
 section of params.yaml are passed, so a scheduled workflow can open a retraining pull request.
@@ -33,6 +34,7 @@ from ..core.task_params import DriftParams
 from ..ct.ci import write_step_outputs
 from ..data.expectations import EXPECTATIONS_FILE, Expectations
 from ..data.schema import SCHEMA_FILE, TRAIN_FILE, FeatureSchema, read_split
+from ..data.target import PREDICTION_TYPE
 
 logger = logging.getLogger(__name__)
 
@@ -147,20 +149,20 @@ def feature_drifts(
     return drifts
 
 
-def label_drift(
+def prediction_drift(
     model_path: Path, reference: pd.DataFrame, batch: pd.DataFrame, schema: FeatureSchema, limits: DriftParams
 ) -> FeatureDrift | None:
-    """The model's predicted labels on the batch against on the training rows; None if the batch lacks columns."""
+    """The model's predictions on the batch against on the training rows; None if the batch lacks columns."""
     if not set(schema.features) <= set(batch.columns) or not model_path.is_file():
         return None
     model = joblib.load(model_path)
     typed = batch[schema.features].copy()
     for name in schema.numeric:
         typed[name] = pd.to_numeric(typed[name], errors="coerce")
-    on_reference = pd.Series(model.predict(reference[schema.features])).astype(str)
-    on_batch = pd.Series(model.predict(typed)).astype(str)
-    psi = population_stability(on_reference, on_batch)
-    return FeatureDrift("predicted label", "PSI", psi, None, psi > limits.psi)
+    on_reference = pd.Series(model.predict(reference[schema.features]))
+    on_batch = pd.Series(model.predict(typed))
+    compare = numeric_drift if PREDICTION_TYPE == "numeric" else categorical_drift
+    return compare(f"predicted {schema.target}", on_reference, on_batch, limits)
 
 
 def plot_file_name(name: str) -> str:
@@ -221,8 +223,8 @@ def check_drift(batch_path: Path, output: Path) -> bool:
     batch = read_batch(batch_path)
     problems = check_schema(batch, expected, limits, schema.target)
     drifts = feature_drifts(reference, batch, schema, limits)
-    if labels := label_drift(MODEL_PATH, reference, batch, schema, limits):
-        drifts.append(labels)
+    if predictions := prediction_drift(MODEL_PATH, reference, batch, schema, limits):
+        drifts.append(predictions)
     plots = {}
     for drift in drifts:
         if drift.drifted and drift.name in reference.columns:

@@ -1,7 +1,7 @@
 """The served model, loaded once, and what it expects, read from the fitted pipeline itself.
 
 The saved pipeline knows its own columns (numeric ones with their training medians, categorical ones with the
-categories seen in training) and its classes, so the image needs nothing from the pipeline but the model file
+categories seen in training) and what it predicts, so the image needs nothing from the pipeline but the model file
 and, for `/model`, the metrics of its evaluation.
 """
 
@@ -15,6 +15,9 @@ from sklearn.pipeline import Pipeline
 
 from ..core.errors import ProjectError
 from ..core.hashing import output_md5
+from ..modeling.estimator import STEP
+from .answers import answer, target_info
+from .prediction import Prediction, TargetInfo
 from .provenance import git_commit, read_metrics
 
 
@@ -37,17 +40,14 @@ class FeatureSpec:
 class LoadedModel:
     pipeline: Pipeline
     features: FeatureSpec
-    classes: list[str]
+    target: TargetInfo
     version: str
     commit: str
     metrics: dict[str, Any] = field(default_factory=dict)
 
-    def predict(self, rows: list[dict[str, Any]]) -> list[tuple[str, float]]:
-        """The most probable class of each row, with its probability."""
-        frame = pd.DataFrame.from_records(rows, columns=self.features.columns)
-        probabilities = self.pipeline.predict_proba(frame)
-        best = probabilities.argmax(axis=1)
-        return [(self.classes[index], float(row[index])) for index, row in zip(best, probabilities, strict=True)]
+    def predict(self, rows: list[dict[str, Any]]) -> list[Prediction]:
+        """The model's answer for each row."""
+        return answer(self.pipeline, pd.DataFrame.from_records(rows, columns=self.features.columns))
 
 
 # Before a model is loaded: a request schema without fields (the API answers 503 anyway).
@@ -55,7 +55,7 @@ NO_FEATURES = FeatureSpec(numeric={}, categorical={})
 
 
 def feature_spec(pipeline: Pipeline) -> FeatureSpec:
-    """Columns and typical values from the fitted ColumnTransformer built by `model.build_preprocessor`."""
+    """Columns and typical values from the fitted ColumnTransformer built by `pipeline.build_preprocessor`."""
     numeric: dict[str, float] = {}
     categorical: dict[str, str] = {}
     for name, transformer, columns in pipeline.named_steps["preprocess"].transformers_:
@@ -78,17 +78,17 @@ def load_model(model_path: Path, metrics_path: Path) -> LoadedModel:
     except Exception as error:  # unpickling runs arbitrary code paths: any failure means "not a model"
         raise ProjectError(f"{model_path} cannot be loaded ({type(error).__name__}: {error}); {retrain}") from None
     try:
-        pipeline.set_params(classifier__n_jobs=1)
-        features, classes = feature_spec(pipeline), [str(label) for label in pipeline.classes_]
+        pipeline.named_steps[STEP].set_params(n_jobs=1)
+        features, target = feature_spec(pipeline), target_info(pipeline)
     except (AttributeError, KeyError, TypeError, ValueError):
         raise ProjectError(
             f"{model_path} is not a pipeline of this project's shape (a 'preprocess' column transformer, then a "
-            f"'classifier'): {retrain}"
+            f"{STEP!r}): {retrain}"
         ) from None
     return LoadedModel(
         pipeline=pipeline,
         features=features,
-        classes=classes,
+        target=target,
         version=output_md5(model_path),
         commit=git_commit(),
         metrics=read_metrics(metrics_path),

@@ -1,7 +1,7 @@
 """Stage 3: score the model on the test rows.
 
-Writes the metrics DVC diffs, the predictions DVC draws its confusion plot from, and a confusion-matrix picture
-for the pull-request report.
+Writes the metrics DVC diffs, the predictions DVC draws its plots from, and the pictures of them for the
+pull-request report (`modeling.scoring` says which).
 
 Usage: python -m {{ cookiecutter.package_name }} evaluate MODEL_PATH PREPARED_DIR METRICS_DIR
 """
@@ -15,19 +15,19 @@ import joblib
 import pandas as pd
 
 from ..data.schema import SCHEMA_FILE, TEST_FILE, FeatureSchema, read_split
-from ..modeling.scoring import write_evaluation
+from ..modeling.scoring import summarize, write_evaluation
 
 logger = logging.getLogger(__name__)
 
 
 def evaluate(model_path: Path, prepared_dir: Path, metrics_dir: Path) -> dict[str, Any]:
-    """Predict the test rows and write metrics, predictions and the confusion matrix into `metrics_dir`."""
+    """Predict the test rows and write metrics, predictions and their pictures into `metrics_dir`."""
     schema = FeatureSchema.load(prepared_dir / SCHEMA_FILE)
     features, actual = read_split(prepared_dir / TEST_FILE, schema)
     model = joblib.load(model_path)
     predicted = pd.Series(model.predict(features), index=actual.index, name="predicted")
-    metrics = write_evaluation(actual, predicted, schema.classes, metrics_dir)
-    logger.info("accuracy %.4f, macro F1 %.4f on %d test rows", metrics["accuracy"], metrics["macro_f1"], len(actual))
+    metrics = write_evaluation(actual, predicted, metrics_dir)
+    logger.info("%s on %d test rows", summarize(metrics), len(actual))
     return metrics
 
 

@@ -13,10 +13,11 @@ import pandas as pd
 
 from ..core.atomic import atomic_folder
 from ..core.config import load_params
-from ..core.errors import ProjectError
 from ..core.task_params import DataParams, PrepareParams
 from ..data.expectations import EXPECTATIONS_FILE, Expectations, derive_expectations
 from ..data.schema import SCHEMA_FILE, TEST_FILE, TRAIN_FILE, FeatureSchema, apply_schema, infer_schema, read_raw_table
+from ..data.splitting import split_rows
+from ..data.target import describe_target
 
 logger = logging.getLogger(__name__)
 
@@ -29,33 +30,11 @@ class PreparedData:
     expectations: Expectations
 
 
-def split(
-    frame: pd.DataFrame, schema: FeatureSchema, params: PrepareParams, seed: int
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """A stratified split: every class is in both parts, in about the same proportion."""
-    counts = frame[schema.target].value_counts()
-    rare = counts[counts < 2]
-    if not rare.empty:
-        raise ProjectError(
-            f"label(s) {', '.join(map(repr, rare.index))} have a single example; "
-            "a test split needs at least two per label: add rows or remove those labels"
-        )
-    # Shuffle, then send the first share of each class to the test rows: a stratified split in pandas alone.
-    # Importing scikit-learn (and SciPy) for it would double this stage's start-up time.
-    shuffled = frame.sample(frac=1.0, random_state=seed)
-    by_class = shuffled.groupby(schema.target)[schema.target]
-    class_size = by_class.transform("size")
-    test_rows = (class_size * params.test_size).round().clip(lower=1, upper=class_size - 1)
-    is_test = by_class.cumcount() < test_rows
-    train, test = shuffled[~is_test], shuffled[is_test]
-    return train, test
-
-
 def prepare(frame: pd.DataFrame, data: DataParams, params: PrepareParams, seed: int) -> PreparedData:
     """Type the raw table's columns and split it."""
     schema = infer_schema(frame, data)
     typed = apply_schema(frame, schema)
-    train, test = split(typed, schema, params, seed)
+    train, test = split_rows(typed, schema.target, params.test_size, seed)
     return PreparedData(train=train, test=test, schema=schema, expectations=derive_expectations(train, schema))
 
 
@@ -79,10 +58,10 @@ def main() -> None:
     save(prepared, args.output_dir)
     schema = prepared.schema
     logger.info(
-        "%d training and %d test rows; %d numeric and %d categorical features; classes: %s",
+        "%d training and %d test rows; %d numeric and %d categorical features; %s",
         len(prepared.train),
         len(prepared.test),
         len(schema.numeric),
         len(schema.categorical),
-        ", ".join(schema.classes),
+        describe_target(prepared.train[schema.target]),
     )

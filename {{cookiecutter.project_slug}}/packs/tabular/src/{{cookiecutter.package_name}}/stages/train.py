@@ -12,9 +12,9 @@ from sklearn.pipeline import Pipeline
 
 from ..core.atomic import atomic_file
 from ..core.config import load_params
-from ..core.task_params import TrainParams
+from ..core.train_params import TrainParams
 from ..data.schema import SCHEMA_FILE, TRAIN_FILE, FeatureSchema, read_split
-from ..modeling.model import build_model
+from ..modeling.pipeline import build_model
 
 logger = logging.getLogger(__name__)
 

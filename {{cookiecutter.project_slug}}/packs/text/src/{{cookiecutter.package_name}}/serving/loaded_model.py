@@ -12,6 +12,7 @@ from typing import Any, Literal
 from ..core.errors import ProjectError
 from ..core.hashing import output_md5
 from ..modeling.classifier import TextClassifier, load_classifier
+from .prediction import Prediction, TargetInfo, from_probabilities
 from .provenance import git_commit, read_metrics
 
 LongText = Literal["truncate", "refuse"]
@@ -43,16 +44,15 @@ NO_FEATURES = TextSpec(max_length=0, long_text="truncate", count_tokens=len)
 class LoadedModel:
     classifier: TextClassifier
     features: TextSpec
-    classes: list[str]
+    target: TargetInfo
     version: str
     commit: str
     metrics: dict[str, Any] = field(default_factory=dict)
 
-    def predict(self, rows: list[dict[str, Any]]) -> list[tuple[str, float]]:
+    def predict(self, rows: list[dict[str, Any]]) -> list[Prediction]:
         """The most probable class of each text, with its probability."""
         probabilities = self.classifier.predict_proba([row[TEXT_FIELD] for row in rows])
-        best = probabilities.argmax(axis=1)
-        return [(self.classes[index], float(row[index])) for index, row in zip(best, probabilities, strict=True)]
+        return from_probabilities(probabilities, self.target.classes)
 
 
 def load_model(model_path: Path, metrics_path: Path, long_text: LongText = "truncate") -> LoadedModel:
@@ -63,7 +63,7 @@ def load_model(model_path: Path, metrics_path: Path, long_text: LongText = "trun
     return LoadedModel(
         classifier=classifier,
         features=TextSpec(max_length=classifier.max_length, long_text=long_text, count_tokens=classifier.count_tokens),
-        classes=classifier.classes,
+        target=TargetInfo(classes=classifier.classes),
         version=output_md5(model_path),
         commit=git_commit(),
         metrics=read_metrics(metrics_path),

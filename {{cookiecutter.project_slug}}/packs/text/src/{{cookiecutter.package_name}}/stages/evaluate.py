@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..data.texts import TEST_FILE, read_split
 from ..modeling.classifier import load_classifier, predict_labels
-from ..modeling.scoring import write_evaluation
+from ..modeling.scoring import summarize, write_evaluation
 
 logger = logging.getLogger(__name__)
 
@@ -26,8 +26,8 @@ def evaluate(model_dir: Path, prepared_dir: Path, metrics_dir: Path) -> dict[str
     classifier = load_classifier(model_dir)
     actual = pd.Series(labels, name="actual")
     predicted = pd.Series(predict_labels(classifier, texts), name="predicted")
-    metrics = write_evaluation(actual, predicted, classifier.classes, metrics_dir)
-    logger.info("accuracy %.4f, macro F1 %.4f on %d test texts", metrics["accuracy"], metrics["macro_f1"], len(texts))
+    metrics = write_evaluation(actual, predicted, metrics_dir)
+    logger.info("%s on %d test texts", summarize(metrics), len(texts))
     return metrics
 
 

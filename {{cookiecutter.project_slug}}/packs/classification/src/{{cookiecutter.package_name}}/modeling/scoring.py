@@ -1,6 +1,6 @@
-"""What every task's evaluate stage writes: the metrics DVC diffs, the predictions DVC draws its confusion plot
-from, and a confusion-matrix picture for the pull-request report. One format for all tasks keeps `make report`
-and `make gate` the same whatever the model is.
+"""What a classifier's evaluate stage writes: the metrics DVC diffs, the predictions DVC draws its confusion plot
+from, and a confusion-matrix picture for the pull-request report. Every input (tables, texts) writes the same
+files, so `make report` and `make gate` read one format whatever the model reads.
 """
 
 import json
@@ -52,8 +52,12 @@ def save_confusion_matrix(actual: pd.Series, predicted: pd.Series, classes: list
     plt.close(figure)
 
 
-def write_evaluation(actual: pd.Series, predicted: pd.Series, classes: list[str], metrics_dir: Path) -> dict[str, Any]:
-    """Write metrics, predictions and the confusion matrix into `metrics_dir`; return the metrics."""
+def write_evaluation(actual: pd.Series, predicted: pd.Series, metrics_dir: Path) -> dict[str, Any]:
+    """Write metrics, predictions and the confusion matrix into `metrics_dir`; return the metrics.
+
+    The classes are those of the test rows and of the predictions: the split puts every class in the test rows.
+    """
+    classes = sorted({*map(str, actual), *map(str, predicted)})
     metrics = compute_metrics(actual, predicted, classes)
     with atomic_file(metrics_dir / METRICS_FILE.name) as temporary:
         temporary.write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
@@ -61,3 +65,8 @@ def write_evaluation(actual: pd.Series, predicted: pd.Series, classes: list[str]
         pd.DataFrame({"actual": actual, "predicted": predicted}).to_csv(temporary, index=False)
     save_confusion_matrix(actual, predicted, classes, metrics_dir / CONFUSION_MATRIX_FILE.name)
     return metrics
+
+
+def summarize(metrics: dict[str, Any]) -> str:
+    """The headline figures, for the evaluate stage's log line."""
+    return f"accuracy {metrics['accuracy']:.4f}, macro F1 {metrics['macro_f1']:.4f}"

@@ -1,4 +1,4 @@
-"""The model: one scikit-learn Pipeline from raw columns to a class.
+"""The model: one scikit-learn Pipeline from raw columns to a prediction.
 
 Imputation and encoding live inside the pipeline, so the saved model takes records as they come: missing values,
 numbers sent as text, and categories never seen in training (ignored) included.
@@ -7,13 +7,13 @@ numbers sent as text, and categories never seen in training (ignored) included.
 import numpy as np
 import pandas as pd
 from sklearn.compose import ColumnTransformer
-from sklearn.ensemble import RandomForestClassifier
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder
 
-from ..core.task_params import TrainParams
+from ..core.train_params import TrainParams
 from ..data.schema import FeatureSchema
+from .estimator import STEP, build_estimator
 
 MISSING_CATEGORY = "<missing>"
 
@@ -40,13 +40,5 @@ def build_preprocessor(schema: FeatureSchema) -> ColumnTransformer:
 
 
 def build_model(schema: FeatureSchema, params: TrainParams, seed: int) -> Pipeline:
-    """The untrained pipeline; the seed makes two trainings on the same data identical."""
-    classifier = RandomForestClassifier(
-        n_estimators=params.n_estimators,
-        max_depth=params.max_depth,
-        min_samples_leaf=params.min_samples_leaf,
-        class_weight=params.class_weight,
-        random_state=seed,
-        n_jobs=-1,
-    )
-    return Pipeline([("preprocess", build_preprocessor(schema)), ("classifier", classifier)])
+    """The untrained pipeline: the preprocessing, then the task's estimator (`estimator`)."""
+    return Pipeline([("preprocess", build_preprocessor(schema)), (STEP, build_estimator(params, seed))])

@@ -1,0 +1,1 @@
+CONFUSION_MATRIX_FILE = METRICS_DIR / "confusion_matrix.png"

@@ -1,0 +1,56 @@
+"""A classifier's part of the pull-request report: both models' confusion counts in one table.
+
+The report fetches both models' predictions (the evaluate stage's metrics/predictions.csv, one row per test row
+with its actual and predicted class) and pictures; this module says what the predictions show.
+"""
+
+import io
+
+import pandas as pd
+
+from ..core.paths import CONFUSION_MATRIX_FILE
+
+TITLE = "Confusion matrix"
+# The evaluate stage's pictures, shown in the report beside the base's.
+PICTURES = (CONFUSION_MATRIX_FILE,)
+
+
+def confusion_counts(predictions_csv: str) -> pd.DataFrame:
+    """Test rows counted by actual class (rows) and predicted class (columns), from the evaluate stage's output."""
+    predictions = pd.read_csv(io.StringIO(predictions_csv), dtype=str, keep_default_na=False)
+    return pd.crosstab(predictions["actual"], predictions["predicted"])
+
+
+def count_cell(new: pd.DataFrame, base: pd.DataFrame | None, actual: str, predicted: str) -> str:
+    """This change's count; `base → new` where the base's differs."""
+
+    def count(table: pd.DataFrame | None) -> int:
+        if table is None or actual not in table.index or predicted not in table.columns:
+            return 0
+        return int(table.at[actual, predicted])
+
+    new_count = count(new)
+    if base is None or count(base) == new_count:
+        return str(new_count)
+    return f"{count(base)} → {new_count}"
+
+
+def confusion_table(new: pd.DataFrame, base: pd.DataFrame | None) -> list[str]:
+    """One Markdown table for both models: each cell holds this change's count, and the base's where it differs."""
+    tables = [table for table in (new, base) if table is not None]
+    classes = sorted({str(label) for table in tables for label in [*table.index, *table.columns]})
+    lines = ["| actual ╲ predicted | " + " | ".join(classes) + " |", "|---|" + "---:|" * len(classes)]
+    for actual in classes:
+        cells = [count_cell(new, base, actual, predicted) for predicted in classes]
+        lines.append(f"| **{actual}** | " + " | ".join(cells) + " |")
+    return lines
+
+
+def prediction_section(new_predictions: str, base_predictions: str | None, base: str) -> list[str]:
+    """The counts as a table that reads anywhere, with the base's where they differ."""
+    new = confusion_counts(new_predictions)
+    if base_predictions is None:
+        lines = [f"Test rows by actual and predicted class (`{base}` has none to compare).", ""]
+        return lines + confusion_table(new, None)
+    lines = [f"Test rows by actual and predicted class; `a → b` where `{base}` had a and this change has b.", ""]
+    return lines + confusion_table(new, confusion_counts(base_predictions))

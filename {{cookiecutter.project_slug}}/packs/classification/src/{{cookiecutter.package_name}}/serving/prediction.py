@@ -1,0 +1,40 @@
+"""What a classifier's API answers: the most probable class with its probability, and what Prometheus counts.
+
+The API's shared modules use this module's names alone: `Prediction` (one per instance), `TargetInfo` (what
+`/model` says the model predicts) and `record_predictions` (the model's own metrics at `/metrics`), so a
+classifier and a regressor are served by the same app.
+"""
+
+import numpy as np
+from prometheus_client import Counter, Histogram
+from pydantic import BaseModel, Field
+
+
+class Prediction(BaseModel):
+    label: str = Field(description="the most probable class")
+    score: float = Field(description="its probability, between 0 and 1")
+
+
+class TargetInfo(BaseModel):
+    classes: list[str] = Field(description="the classes the model chooses from")
+
+
+def from_probabilities(probabilities: np.ndarray, classes: list[str]) -> list[Prediction]:
+    """Each row's most probable class, from a (rows x classes) array of probabilities."""
+    return [Prediction(label=classes[row.argmax()], score=float(row.max())) for row in probabilities]
+
+
+# A histogram of the predicted class's probability and a counter per predicted label, so that a shift in what the
+# model says shows on a dashboard before anyone reads the logs.
+PREDICTION_SCORE = Histogram(
+    "model_prediction_score",
+    "Probability of the predicted class",
+    buckets=(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0),
+)
+PREDICTED_LABELS = Counter("model_predictions_total", "Predictions made, by predicted label", ["label"])
+
+
+def record_predictions(predictions: list[Prediction]) -> None:
+    for prediction in predictions:
+        PREDICTION_SCORE.observe(prediction.score)
+        PREDICTED_LABELS.labels(label=prediction.label).inc()

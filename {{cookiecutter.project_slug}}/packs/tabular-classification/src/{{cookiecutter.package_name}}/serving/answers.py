@@ -1,0 +1,15 @@
+"""The API's answer from the tabular pipeline: the most probable class, with its probability."""
+
+import pandas as pd
+from sklearn.pipeline import Pipeline
+
+from .prediction import Prediction, TargetInfo, from_probabilities
+
+
+def target_info(pipeline: Pipeline) -> TargetInfo:
+    """The classes the fitted pipeline chooses from."""
+    return TargetInfo(classes=[str(label) for label in pipeline.classes_])
+
+
+def answer(pipeline: Pipeline, frame: pd.DataFrame) -> list[Prediction]:
+    return from_probabilities(pipeline.predict_proba(frame), [str(label) for label in pipeline.classes_])
