@@ -1,23 +1,30 @@
-"""The sample shipped in the template is scikit-learn's bundled wine data set, unchanged."""
+"""The samples shipped in the template are scikit-learn's bundled data sets, unchanged, under the table's names."""
 
 import io
+import json
+from pathlib import Path
 
 import pandas as pd
+import pytest
 
-from scripts.sample_data import LABEL_COLUMN, SAMPLE_PATH, wine_table
+from scripts.sample_data import PACKS, SAMPLES
 
 from .helpers import TEMPLATE_DIR
 
+TASKS = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text())["_tasks"]
 
-def test_shipped_sample_equals_the_bundled_data_set() -> None:
-    shipped = (TEMPLATE_DIR / SAMPLE_PATH).read_text()
+
+@pytest.mark.parametrize("path", list(SAMPLES), ids=lambda path: path.name)
+def test_shipped_sample_equals_the_bundled_data_set(path: Path) -> None:
     buffer = io.StringIO()
-    wine_table().to_csv(buffer, index=False)
-    assert shipped == buffer.getvalue()
+    SAMPLES[path]().to_csv(buffer, index=False)
+    assert (TEMPLATE_DIR / path).read_text() == buffer.getvalue()
 
 
-def test_sample_has_three_text_classes() -> None:
-    frame = pd.read_csv(TEMPLATE_DIR / SAMPLE_PATH)
-    assert frame[LABEL_COLUMN].nunique() == 3
-    assert frame[LABEL_COLUMN].map(type).eq(str).all()
-    assert len(frame) == 178
+@pytest.mark.parametrize("path", list(SAMPLES), ids=lambda path: path.name)
+def test_each_sample_is_the_sample_and_target_of_a_task_that_ships_it(path: Path) -> None:
+    """The task table names the sample and its target column; the task's own pack carries the file."""
+    pack, *inside = path.relative_to(PACKS).parts
+    owners = [task for task in TASKS.values() if pack in task["packs"] and task["sample"] == "/".join(inside)]
+    assert len(owners) == 1
+    assert owners[0]["target"] in pd.read_csv(TEMPLATE_DIR / path).columns

@@ -18,6 +18,8 @@ from .task_params import TaskParams
 
 # The metrics the evaluate stage writes that can decide the report's verdict.
 PrimaryMetric = Literal[{{ task.metrics | map("tojson") | join(", ") }}]
+# The metrics that are better when lower (errors): the verdict and the gate's drop rules turn round for them.
+LOWER_IS_BETTER: frozenset[str] = frozenset({{ task.lower_is_better | tojson }})
 
 
 class ReportParams(Section):
@@ -27,10 +29,11 @@ class ReportParams(Section):
 
 
 class GateParams(Section):
-    """The quality gate: what a change must reach, and how far it may fall against the base."""
+    """The quality gate: what a change must reach (or stay under), and how far it may worsen against the base."""
 
     minimum: dict[str, float] = {}
-    max_drop: dict[str, float] = Field(default={}, description="largest allowed fall of each metric; 0 or more")
+    maximum: dict[str, float] = {}
+    max_drop: dict[str, float] = Field(default={}, description="largest allowed worsening of each metric; 0 or more")
 
     @field_validator("max_drop")
     @classmethod

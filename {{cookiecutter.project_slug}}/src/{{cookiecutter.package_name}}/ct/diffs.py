@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..core.config import LOWER_IS_BETTER
 from ..core.errors import ProjectError
 from .lockfile import outputs_recorded_at
 
@@ -29,6 +30,18 @@ class MetricRow:
         if self.old is None or self.new is None:
             return None
         return self.new - self.old
+
+    @property
+    def lower_is_better(self) -> bool:
+        return self.name in LOWER_IS_BETTER
+
+    @property
+    def gain(self) -> float | None:
+        """The change in the metric's better direction: positive is better, for a score and for an error alike."""
+        change = self.change
+        if change is None:
+            return None
+        return -change if self.lower_is_better else change
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """The quality gate: the rules in params.yaml's `gate` section, applied to this change's metrics.
 
-A rule is a minimum (`gate.minimum.macro_f1: 0.8`: the metric must reach 0.8) or a largest drop against the
-base (`gate.max_drop.macro_f1: 0.05`: it may not fall by more than 0.05). A drop rule passes when the base has no
-value to compare with, so the first run of a repository is judged on the minimums alone. The report shows every
+A rule is a minimum (`gate.minimum.macro_f1: 0.8`: the metric must reach 0.8), a maximum for an error
+(`gate.maximum.rmse: 60`) or a largest drop against the base (`gate.max_drop.macro_f1: 0.05`: it may not worsen by
+more than 0.05; for an error, worsening is rising). A drop rule passes when the base has no value to compare
+with, so the first run of a repository is judged on the minimums and maximums alone. The report shows every
 rule's result; `make gate` exits non-zero when one fails, which turns the pull request's check red.
 
 Usage: python -m {{ cookiecutter.package_name }} gate --base main
@@ -30,7 +31,7 @@ class RuleResult:
 def check_known_metrics(gate: GateParams, rows: list[MetricRow]) -> None:
     """A rule on a metric the evaluation does not write would never fail: refuse it instead."""
     known = {row.name for row in rows if row.new is not None}
-    unknown = sorted((set(gate.minimum) | set(gate.max_drop)) - known)
+    unknown = sorted((set(gate.minimum) | set(gate.maximum) | set(gate.max_drop)) - known)
     if unknown:
         raise ProjectError(
             f"params.yaml: gate names {', '.join(unknown)}, which metrics/metrics.json does not have; "
@@ -45,22 +46,32 @@ def minimum_result(row: MetricRow, minimum: float) -> RuleResult:
     return RuleResult(rule=f"{row.name} ≥ {minimum:g}", value=f"{row.new:.4f}", passed=passed, reason=reason)
 
 
+def maximum_result(row: MetricRow, maximum: float) -> RuleResult:
+    assert row.new is not None
+    passed = row.new <= maximum + TOLERANCE
+    reason = "" if passed else f"{row.name} is {row.new:.4f}, above the maximum {maximum:g}"
+    return RuleResult(rule=f"{row.name} ≤ {maximum:g}", value=f"{row.new:.4f}", passed=passed, reason=reason)
+
+
 def drop_result(row: MetricRow, max_drop: float, base: str) -> RuleResult:
-    rule = f"{row.name} falls by at most {max_drop:g}"
-    if row.change is None:
+    moves, moved = ("rises", "rose") if row.lower_is_better else ("falls", "fell")
+    rule = f"{row.name} {moves} by at most {max_drop:g}"
+    if row.change is None or row.gain is None:
         return RuleResult(rule=rule, value=f"no value on `{base}`", passed=True)
-    passed = -row.change <= max_drop + TOLERANCE
-    reason = "" if passed else f"{row.name} fell by {-row.change:.4f} against {base}, more than {max_drop:g}"
+    passed = -row.gain <= max_drop + TOLERANCE
+    reason = "" if passed else f"{row.name} {moved} by {-row.gain:.4f} against {base}, more than {max_drop:g}"
     return RuleResult(rule=rule, value=f"{row.change:+.4f}", passed=passed, reason=reason)
 
 
 def check_gate(gate: GateParams, rows: list[MetricRow], base: str) -> list[RuleResult]:
-    """Every rule's result, minimums first, each in the order params.yaml lists them."""
+    """Every rule's result, minimums, then maximums, then drops, each in the order params.yaml lists them."""
     check_known_metrics(gate, rows)
     by_name = {row.name: row for row in rows}
-    return [minimum_result(by_name[name], minimum) for name, minimum in gate.minimum.items()] + [
-        drop_result(by_name[name], drop, base) for name, drop in gate.max_drop.items()
-    ]
+    return (
+        [minimum_result(by_name[name], minimum) for name, minimum in gate.minimum.items()]
+        + [maximum_result(by_name[name], maximum) for name, maximum in gate.maximum.items()]
+        + [drop_result(by_name[name], drop, base) for name, drop in gate.max_drop.items()]
+    )
 
 
 def main() -> None:

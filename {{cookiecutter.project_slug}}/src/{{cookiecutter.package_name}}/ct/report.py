@@ -60,18 +60,22 @@ def verdict(rows: list[MetricRow], primary_metric: str, base: str) -> str:
     row = next((row for row in rows if row.name == primary_metric), None)
     if row is None or row.new is None:
         return f"**Verdict: no result.** This change has no `{primary_metric}`; did the pipeline run?"
-    if row.old is None or row.change is None:
+    if row.old is None or row.gain is None:
         return (
             f"**Verdict: first result.** `{base}` has no `{primary_metric}` to compare; "
             f"this change scores {row.new:.4f}."
         )
-    if row.change > TOLERANCE:
+    if row.gain > TOLERANCE:
         word = "better"
-    elif row.change < -TOLERANCE:
+    elif row.gain < -TOLERANCE:
         word = "worse"
     else:
         word = "unchanged"
-    return f"**Verdict: {word}.** `{primary_metric}` {row.old:.4f} on `{base}` → {row.new:.4f} ({row.change:+.4f})."
+    direction = " (lower is better)" if row.lower_is_better else ""
+    return (
+        f"**Verdict: {word}.** `{primary_metric}`{direction} {row.old:.4f} on `{base}` → {row.new:.4f} "
+        f"({row.new - row.old:+.4f})."
+    )
 
 
 def format_metric(value: float | None) -> str:

@@ -1,0 +1,45 @@
+"""A regressor's part of the pull-request report: how large the errors are, for both models, on the test rows.
+
+The report fetches both models' predictions (the evaluate stage's metrics/predictions.csv, one row per test row
+with its actual and predicted value) and pictures; this module sums the errors up in a table that reads anywhere.
+"""
+
+import io
+
+import pandas as pd
+
+from ..core.paths import PREDICTED_VS_ACTUAL_FILE, RESIDUALS_FILE
+
+TITLE = "Errors on the test rows"
+# The evaluate stage's pictures, shown in the report beside the base's.
+PICTURES = (PREDICTED_VS_ACTUAL_FILE, RESIDUALS_FILE)
+
+
+def error_summary(predictions_csv: str) -> dict[str, float]:
+    """The test rows' errors (predicted minus actual) summed up: their bias, and how large they are."""
+    predictions = pd.read_csv(io.StringIO(predictions_csv))
+    errors = predictions["predicted"] - predictions["actual"]
+    size = errors.abs()
+    return {
+        "test rows": float(len(errors)),
+        "mean error (bias)": float(errors.mean()),
+        "median absolute error": float(size.median()),
+        "90th percentile of absolute error": float(size.quantile(0.9)),
+        "largest absolute error": float(size.max()),
+    }
+
+
+def format_figure(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.4f}"
+
+
+def prediction_section(new_predictions: str, base_predictions: str | None, base: str) -> list[str]:
+    """Both models' error summaries side by side (this change's alone when the base has none)."""
+    new = error_summary(new_predictions)
+    old = error_summary(base_predictions) if base_predictions is not None else {}
+    lines = [f"Errors are predicted minus actual values{'' if old else f' (`{base}` has none to compare)'}.", ""]
+    lines += [f"| | `{base}` | This change |", "|---|---:|---:|"]
+    lines += [f"| {name} | {format_figure(old.get(name))} | {format_figure(value)} |" for name, value in new.items()]
+    return lines
