@@ -49,7 +49,8 @@ EXPOSITION_SCRIPT = """
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from {package}.serving.prometheus import instrument, record_predictions
+from {package}.serving.prediction import Prediction, record_predictions
+from {package}.serving.prometheus import instrument
 
 app = FastAPI()
 instrument(app)
@@ -57,7 +58,7 @@ instrument(app)
 
 @app.post("/predict")
 async def predict() -> dict:
-    record_predictions([("some-label", 0.9)])
+    record_predictions([Prediction(label="some-label", score=0.9)])
     return {{}}
 
 
