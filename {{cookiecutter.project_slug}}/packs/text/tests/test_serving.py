@@ -26,7 +26,7 @@ from {{ cookiecutter.package_name }}.core.errors import ProjectError
 from {{ cookiecutter.package_name }}.core.hashing import output_md5
 from {{ cookiecutter.package_name }}.modeling.classifier import TextClassifier, load_classifier
 from {{ cookiecutter.package_name }}.serving.app import ServingSettings
-from {{ cookiecutter.package_name }}.serving.schemas import MAX_TEXT_CHARACTERS
+from {{ cookiecutter.package_name }}.serving.instances import MAX_TEXT_CHARACTERS
 
 HOST = "127.0.0.1"
 MAX_BATCH_SIZE = 8  # small, so that a batch above the limit is quick to send
@@ -315,7 +315,8 @@ def test_without_a_model_the_server_runs_but_is_not_ready(servers: dict[str, Ser
 def test_the_long_text_policy_comes_from_params(tmp_path: Path) -> None:
     """The image carries params.yaml; without it, long texts are cut. A bad value stops the server at start."""
     refusing = ServingSettings.from_environment({"PARAMS_PATH": str(write_params(tmp_path, "refuse"))})
-    assert refusing.long_text == "refuse"
-    assert ServingSettings.from_environment({"PARAMS_PATH": str(tmp_path / "absent.yaml")}).long_text == "truncate"
+    assert refusing.inputs.long_text == "refuse"
+    absent = ServingSettings.from_environment({"PARAMS_PATH": str(tmp_path / "absent.yaml")})
+    assert absent.inputs.long_text == "truncate"
     with pytest.raises(ProjectError, match="serve.long_text: Input should be 'truncate' or 'refuse'"):
         ServingSettings.from_environment({"PARAMS_PATH": str(write_params(tmp_path, "cut"))})

@@ -1,15 +1,17 @@
-{%- set task = cookiecutter._tasks[cookiecutter.task] -%}
 """The prediction API: the model `dvc repro` trained, behind FastAPI, with Prometheus metrics.
 
-- `loaded_model`: loads the model once and reads what it expects ({{ 'token limit' if task.input == 'text' else 'features' }}, classes) from the model itself;
-- `schemas`: the request and response bodies, built from {{ 'that limit' if task.input == 'text' else 'those features' }};
+The task's packs bring what depends on the model's input and target; the rest is shared:
+
+- `loaded_model`: loads the model once and reads what it expects, and what it predicts, from the model itself;
+- `instances`: what one instance of a request is, and the settings the inputs take;
+- `prediction`: what the API answers per instance, and what Prometheus records of it;
+- `schemas`: the request and response bodies, built from those two;
 - `batching`: joins concurrent requests into one model call;
 - `provenance`: the commit the model was trained at and its evaluation metrics;
-- `prometheus`: request and prediction metrics for Prometheus;
+- `prometheus`: request metrics for Prometheus;
 - `error_responses`: one-line messages naming what is wrong with a request;
-{%- if task.drift %}
-- `request_log`: the inputs answered, as a CSV for `make drift` (when REQUEST_LOG is set);
-{%- endif %}
 - `app`: the endpoints;
 - `server`: the command that starts it, `make serve` or `python -m {{ cookiecutter.package_name }} serve`.
+
+Any other module here came with a pack, for the use of the pack's own modules above.
 """

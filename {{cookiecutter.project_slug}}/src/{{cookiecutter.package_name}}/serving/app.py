@@ -19,40 +19,32 @@ from fastapi import Depends, FastAPI, HTTPException
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-{% if task.input == "text" %}from ..core.config import load_params
-{% endif %}from ..core.errors import ProjectError
-from ..core.paths import METRICS_FILE, MODEL_PATH{% if task.input == "text" %}, PARAMS_FILE{% endif %}
+from ..core.errors import ProjectError
+from ..core.paths import METRICS_FILE, MODEL_PATH
 from .batching import MicroBatcher
 from .error_responses import explain_http_error, refuse_invalid_request
-from .loaded_model import NO_FEATURES, LoadedModel, {% if task.input == "text" %}LongText, {% endif %}load_model
+from .instances import InputSettings
+from .loaded_model import NO_FEATURES, LoadedModel
 from .prediction import record_predictions
 from .prometheus import instrument
-{%- if task.drift %}
-from .request_log import RequestLog
-{%- endif %}
 from .schemas import InvalidRequest, ModelInfo, PredictResponse, Problem, predict_request_model
 
 logger = logging.getLogger(__name__)
 
 NAME = "{{ cookiecutter.project_slug }}"
-{%- if task.input == "text" %}
-# Texts per request: 64 texts of 128 tokens take about a second on two CPU cores.
-{%- endif %}
+# Instances per request, from the task table: what the model answers well within a second on two CPU cores.
 DEFAULT_MAX_BATCH_SIZE = {{ task.max_batch_size }}
 
 
 @dataclass(frozen=True)
 class ServingSettings:
-    """Where the model is and how much one request may ask; read from the environment."""
+    """Where the model is, how much one request may ask, and the inputs' own settings; read from the environment:
+    MODEL_PATH, METRICS_PATH, MAX_BATCH_SIZE, and those `instances.InputSettings` reads."""
 
     model_path: Path = MODEL_PATH
     metrics_path: Path = METRICS_FILE
     max_batch_size: int = DEFAULT_MAX_BATCH_SIZE
-{%- if task.input == "text" %}
-    long_text: LongText = "truncate"
-{%- else %}
-    request_log: Path | None = None
-{%- endif %}
+    inputs: InputSettings = InputSettings()
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str]) -> "ServingSettings":
@@ -63,25 +55,14 @@ class ServingSettings:
             model_path=Path(environ.get("MODEL_PATH", cls.model_path)),
             metrics_path=Path(environ.get("METRICS_PATH", cls.metrics_path)),
             max_batch_size=int(size_text),
-{%- if task.input == "text" %}
-            long_text=read_long_text_policy(Path(environ.get("PARAMS_PATH", PARAMS_FILE))),
-{%- else %}
-            request_log=Path(environ["REQUEST_LOG"]) if environ.get("REQUEST_LOG") else None,
-{%- endif %}
+            inputs=InputSettings.from_environment(environ),
         )
 
 
-{% if task.input == "text" -%}
-def read_long_text_policy(params_path: Path) -> LongText:
-    """`serve.long_text` of params.yaml (the image carries the file); without the file, long texts are cut."""
-    return load_params(params_path).serve.long_text if params_path.is_file() else "truncate"
-
-
-{% endif -%}
 def try_load(settings: ServingSettings) -> tuple[LoadedModel | None, str]:
     """The model, or None and why not."""
     try:
-        return load_model(settings.model_path, settings.metrics_path{% if task.input == "text" %}, settings.long_text{% endif %}), ""
+        return settings.inputs.load(settings.model_path, settings.metrics_path), ""
     except (ProjectError, OSError, ValueError) as error:
         logger.error("error: the model could not be loaded: %s", error)
         return None, str(error)
@@ -94,9 +75,7 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
     features = model.features if model else NO_FEATURES
     PredictRequest = predict_request_model(features, settings.max_batch_size)  # noqa: N806 (a class)
     batcher = MicroBatcher(model.predict, settings.max_batch_size) if model else None
-{%- if task.drift %}
-    request_log = RequestLog(settings.request_log, model.features.columns) if model and settings.request_log else None
-{%- endif %}
+    record_inputs = settings.inputs.recorder(model) if model else None
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -140,10 +119,8 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
         rows = [instance.model_dump(by_alias=True) for instance in request.instances]
         predictions = await batching.predict(rows)
         record_predictions(predictions)
-{%- if task.drift %}
-        if request_log:
-            await asyncio.to_thread(request_log.append, rows)
-{%- endif %}
+        if record_inputs:
+            await asyncio.to_thread(record_inputs, rows)
         return PredictResponse(predictions=predictions, model_version=loaded.version)
 
     @app.get("/model", response_model=ModelInfo, responses=no_model)

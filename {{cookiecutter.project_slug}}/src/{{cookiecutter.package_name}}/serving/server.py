@@ -1,14 +1,8 @@
 {%- set task = cookiecutter._tasks[cookiecutter.task] -%}
 """Serve the trained model over HTTP: `make serve`, or in the container.
 
-{% if task.input == "text" -%}
 Settings come from the environment: MODEL_PATH ({{ task.model }}), METRICS_PATH (metrics/metrics.json),
-MAX_BATCH_SIZE ({{ task.max_batch_size }} texts per request), PARAMS_PATH (params.yaml: its `serve.long_text` says what a text over
-the model's length gets).
-{%- else -%}
-Settings come from the environment: MODEL_PATH ({{ task.model }}), METRICS_PATH (metrics/metrics.json),
-MAX_BATCH_SIZE ({{ task.max_batch_size }} instances per request), REQUEST_LOG (unset: a CSV to append every input to, for `make drift`).
-{%- endif %}
+MAX_BATCH_SIZE ({{ task.max_batch_size }} instances per request), and the inputs' own (`instances.InputSettings`).
 
 Usage: python -m {{ cookiecutter.package_name }} serve [--host 127.0.0.1] [--port 8000]
 """
