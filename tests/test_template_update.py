@@ -95,11 +95,23 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
     return Template(url=clone, old=old, new=commits[0], skip_args=skip_args)
 
 
-def cruft_create(template: Template, output: Path, commit: str) -> Path:
+def cruft_create(template: Template, output: Path, commit: str, answers: dict[str, str] | None = None) -> Path:
     output.mkdir(parents=True)
     command = [CRUFT, "create", template.url, "--no-input", f"--checkout={commit}", f"--output-dir={output}"]
+    if answers:
+        command.append(f"--extra-context={json.dumps(answers)}")
     run([*command, *template.skip_args], cwd=output)
     return output / PROJECT
+
+
+def default_answers(clone: Path, commit: str) -> dict[str, str]:
+    """The answers a `--no-input` render at `commit` takes: each question's default (a choice's first value)."""
+    questions = json.loads(git_output(clone, "show", f"{commit}:cookiecutter.json"))
+    return {
+        name: str(value[0] if isinstance(value, list) else value)
+        for name, value in questions.items()
+        if not name.startswith("_")
+    }
 
 
 def cookiecutter_then_cruft_link(template: Template, output: Path, commit: str) -> Path:
@@ -124,9 +136,13 @@ def cookiecutter_then_cruft_link(template: Template, output: Path, commit: str) 
 
 @pytest.fixture(scope="module")
 def fresh(template: Template, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The new commit rendered with the old project's answers: an update keeps the answers the project recorded,
+    so a default that changed since then keeps its old value."""
+    old, new = default_answers(template.url, template.old), default_answers(template.url, template.new)
+    kept = {name: value for name, value in old.items() if name in new and value != new[name]}
     with pytest.MonkeyPatch.context() as patch:
         set_tool_identity(patch)
-        return cruft_create(template, tmp_path_factory.mktemp("fresh") / "out", template.new)
+        return cruft_create(template, tmp_path_factory.mktemp("fresh") / "out", template.new, kept)
 
 
 def contents(project: Path) -> dict[str, bytes]:
