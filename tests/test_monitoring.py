@@ -23,6 +23,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from .conftest import FirstRun
 from .helpers import DEFAULT_PACKAGE, project_env, render, run
 from .processes import free_port, running
+from .test_options import PACKS, TASKS
 
 PROMETHEUS = Path("/usr/bin/prometheus")
 DASHBOARD = Path("monitoring/grafana/dashboards/model.json")
@@ -34,13 +35,11 @@ DASHBOARD_PROVIDERS = Path("monitoring/grafana/provisioning/dashboards/dashboard
 GRAFANA_DURATIONS = {"$__rate_interval": "1m", "$__range": "5m", "$__interval": "15s"}
 # Series Prometheus writes itself for every target, not scraped from the API.
 PROMETHEUS_OWN_SERIES = {"up"}
-# The metrics each panel family is about: a dashboard without them has lost a panel.
-REQUIRED_METRICS = {
-    "model_prediction_score_bucket",
-    "model_predictions_total",
-    "http_request_duration_seconds_bucket",
-    "http_requests_total",
-}
+# The metrics the shared panels are about: a dashboard without them has lost a panel. The task's target pack adds
+# panels on the model's own metrics (`model_...`), from its `include/dashboard-panels.json`.
+REQUIRED_METRICS = {"http_request_duration_seconds_bucket", "http_requests_total"}
+MODEL_METRICS_PREFIX = "model_"
+
 PROMQL_KEYWORDS = {"and", "or", "unless", "bool", "offset", "group_left", "group_right", "inf", "nan"}
 WAIT_SECONDS = 120  # an upper bound for a hang: each wait returns as soon as its condition holds
 
@@ -52,13 +51,15 @@ from fastapi.testclient import TestClient
 from {package}.serving.prediction import Prediction, record_predictions
 from {package}.serving.prometheus import instrument
 
+# A prediction of the task's own type: text where it holds text, a number elsewhere.
+EXAMPLE = {{name: "some-label" if field.annotation is str else 0.9 for name, field in Prediction.model_fields.items()}}
 app = FastAPI()
 instrument(app)
 
 
 @app.post("/predict")
 async def predict() -> dict:
-    record_predictions([Prediction(label="some-label", score=0.9)])
+    record_predictions([Prediction(**EXAMPLE)])
     return {{}}
 
 
@@ -136,6 +137,15 @@ def volume_mounts(service: dict[str, Any]) -> dict[str, str]:
     return mounts
 
 
+def dashboard_variants() -> list[str]:
+    """The default task, and the first task of each other set of packs that add dashboard panels."""
+    first: dict[tuple[str, ...], str] = {}
+    for name, task in TASKS.items():
+        panel_packs = (pack for pack in task["packs"] if (PACKS / pack / "include" / "dashboard-panels.json").is_file())
+        first.setdefault(tuple(panel_packs), name)
+    return list(first.values())
+
+
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return render(tmp_path_factory.mktemp("monitoring"))
@@ -161,7 +171,10 @@ def test_monitoring_files_render_without_leftover_jinja(rendered: Path, dashboar
     assert dashboard["title"] == "Wine Classifier: model API"
 
 
-def test_dashboard_asks_only_for_metrics_the_api_exposes(rendered: Path, dashboard: dict[str, Any]) -> None:
+@pytest.mark.parametrize("task", dashboard_variants())
+def test_dashboard_asks_only_for_metrics_the_api_exposes(tmp_path: Path, task: str) -> None:
+    rendered = render(tmp_path, task=task)
+    dashboard = json.loads((rendered / DASHBOARD).read_text(encoding="utf-8"))
     result = run([sys.executable, "-c", EXPOSITION_SCRIPT.format(package=DEFAULT_PACKAGE)], cwd=rendered)
     exposed = sample_names(result.stdout)
     assert exposed >= REQUIRED_METRICS, "the API no longer exposes a metric the dashboard is built on"
@@ -178,6 +191,7 @@ def test_dashboard_asks_only_for_metrics_the_api_exposes(rendered: Path, dashboa
         assert 'job=~"$job"' in expr, f"{title!r} does not filter on the dashboard's job: {expr!r}"
         used |= names
     assert used >= REQUIRED_METRICS, f"panels missing for {sorted(REQUIRED_METRICS - used)}"
+    assert any(name.startswith(MODEL_METRICS_PREFIX) for name in used), "no panel shows the model's own metrics"
     assert variable_metric_names(dashboard) <= exposed
     quantiles = [expr for _, expr in queries if "histogram_quantile" in expr and 'handler="/predict"' in expr]
     assert any("0.5," in expr for expr in quantiles) and any("0.99," in expr for expr in quantiles)
