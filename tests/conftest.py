@@ -2,35 +2,18 @@
 
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from .helpers import commit_all, dvc_repro, render
-from .s3_server import S3Server, running_s3_server
-
-
-def set_tool_identity(patch: pytest.MonkeyPatch) -> None:
-    """Commits need an author whatever the machine's git config; DVC must not try to send analytics."""
-    for role in ("AUTHOR", "COMMITTER"):
-        patch.setenv(f"GIT_{role}_NAME", "Template Tests")
-        patch.setenv(f"GIT_{role}_EMAIL", "tests@example.com")
-    patch.setenv("GIT_CONFIG_GLOBAL", "/dev/null")
-    patch.setenv("DVC_NO_ANALYTICS", "1")
+from .support.helpers import commit_all, dvc_repro, render
+from .support.runs import FirstRun, set_tool_identity
+from .support.s3_server import S3Server, running_s3_server
 
 
 @pytest.fixture(autouse=True)
 def _tool_identity(monkeypatch: pytest.MonkeyPatch) -> None:
     set_tool_identity(monkeypatch)
-
-
-@dataclass(frozen=True)
-class FirstRun:
-    """The default project after its first `dvc repro`, committed on main, and what that run printed."""
-
-    project: Path
-    log: str
 
 
 @pytest.fixture(scope="session")
