@@ -44,6 +44,7 @@ from ..support.rehearsal import (
 )
 from ..support.runs import set_tool_identity
 from ..support.s3_server import S3Server
+from ..support.tasks import TEXT
 
 MODEL = "models/model.joblib"
 SOURCE = "https://github.com/example/wine-classifier"
@@ -310,7 +311,7 @@ def text_image(builder: Builder, tmp_path_factory: pytest.TempPathFactory) -> Bu
         project = render(
             scratch / "render",
             project_name="Boxed Reviews",
-            task="text-classification",
+            task=TEXT,
             python_version="3.11",
             dvc_remote_url=str(scratch / "remote"),
         )

@@ -16,11 +16,11 @@ from ..support.act_runner import ActRun, run_act, stages_executed
 from ..support.helpers import render
 from ..support.rehearsal import PNG_SIGNATURE, publish_with_branch, push_event, secrets, use_s3_server, workflow_env
 from ..support.s3_server import S3Server
-from ..support.tasks import TASKS
+from ..support.tasks import REGRESSION, TASKS
 
 pytestmark = pytest.mark.slow
 
-TASK = "tabular-regression"
+TASK = REGRESSION
 BRANCH = "shallow-trees"
 REPOSITORY = "octo-org/diabetes-progression"
 STEPS = ("Train, push the results and write the report", "Post the report", "Quality gate")

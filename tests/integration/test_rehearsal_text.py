@@ -1,4 +1,4 @@
-"""Rehearsal of the Train workflow of a text-classification project, run with act as in test_rehearsal.py.
+"""Rehearsal of the Train workflow of a text project, run with act as in test_rehearsal.py.
 
 The same stand-ins replace what cannot exist here (the actions, and `cml`, which records its calls). The project
 trains its TF-IDF baseline (`train.model: baseline`), so the rehearsal needs no PyTorch start-up; the branch
@@ -26,6 +26,7 @@ from ..support.rehearsal import (
     workflow_env,
 )
 from ..support.s3_server import S3Server
+from ..support.tasks import TEXT
 
 pytestmark = pytest.mark.slow
 
@@ -55,7 +56,7 @@ def text_rehearsal(s3_server: S3Server, tmp_path_factory: pytest.TempPathFactory
         project = render(
             root / "work",
             project_name="Review Triage",
-            task="text-classification",
+            task=TEXT,
             dvc_remote_url=f"s3://{s3_server.bucket}/text-rehearsal",
         )
         params = project / "params.yaml"

@@ -19,11 +19,11 @@ import yaml
 from ..support.helpers import VENV_BIN, commit_all, dvc_repro, make, project_env, render, run, stages_run
 from ..support.processes import HOST, answers, free_port, running
 from ..support.runs import set_tool_identity
-from ..support.tasks import TASKS
+from ..support.tasks import REGRESSION, TASKS
 
 pytestmark = pytest.mark.slow
 
-TASK = "tabular-regression"
+TASK = REGRESSION
 PACKAGE = "diabetes_progression"
 SAMPLE = TASKS[TASK]["sample"]
 TARGET = TASKS[TASK]["target"]

@@ -17,6 +17,8 @@ TASKS: dict[str, dict[str, Any]] = OPTIONS["_tasks"]
 DEFAULT_TASK = OPTIONS["task"][0]
 # The task whose model reads text, for the tests of what only such a task has (a tokenizer, a model folder).
 TEXT = next(name for name, task in TASKS.items() if task["input"] == "text")
+# The task whose metrics include errors (lower is better), for the tests of what only a regression has.
+REGRESSION = next(name for name, task in TASKS.items() if task["lower_is_better"])
 PROJECT_TEMPLATE = TEMPLATE_DIR / "{{cookiecutter.project_slug}}"
 PACKS = PROJECT_TEMPLATE / "packs"
 # The part of a pack that shared files include while rendering; never a file of the project.
