@@ -23,7 +23,7 @@ def test_project_params_load() -> None:
 @pytest.mark.parametrize(
     ("extra", "expected"),
     [
-        ("\nunknown_section: 1\n", "unknown_section: Extra inputs are not permitted"),
+        ("\nunknown_section: 1\n", "unknown_section: unknown key"),
         ("\ntrain: {n_estimators: 0}\n", "train.n_estimators: Input should be greater than or equal to 1 (got 0)"),
         ("\nprepare: {test_size: 1.5}\n", "prepare.test_size: Input should be less than 1 (got 1.5)"),
         ("\ntrain: {n_estimators: many}\n", "train.n_estimators: Input should be a valid integer"),
@@ -36,6 +36,19 @@ def test_project_params_load() -> None:
 def test_bad_params_name_the_key(tmp_path: Path, extra: str, expected: str) -> None:
     with pytest.raises(ProjectError, match=expected.replace("(", r"\(").replace(")", r"\)")):
         load_params(write_params(tmp_path, extra))
+
+
+def test_every_problem_is_named_at_once_and_a_misspelt_key_gets_the_nearest(tmp_path: Path) -> None:
+    path = tmp_path / "params.yaml"
+    misspelt = PROJECT_PARAMS.read_text().replace("  target:", "  targt:")
+    path.write_text(misspelt.replace("test_size: 0.25", "test_size: 2"))
+    with pytest.raises(ProjectError) as raised:
+        load_params(path)
+    message = str(raised.value)
+    assert "\n" not in message
+    assert "data.targt: unknown key, did you mean data.target?" in message
+    assert "data.target: Field required" in message
+    assert "prepare.test_size: Input should be less than 1 (got 2)" in message
 
 
 def test_missing_section_is_named(tmp_path: Path) -> None:

@@ -36,7 +36,7 @@ def test_project_params_load() -> None:
 @pytest.mark.parametrize(
     ("key", "value", "expected"),
     [
-        ("unknown_section", 1, "unknown_section: Extra inputs are not permitted"),
+        ("unknown_section", 1, "unknown_section: unknown key"),
         ("train.model", "bert", "train.model: Input should be 'transformer' or 'baseline' (got 'bert')"),
         ("train.max_length", 4, "train.max_length: Input should be greater than or equal to 8 (got 4)"),
         ("train.max_length", 1024, "train.max_length: Input should be less than or equal to 512 (got 1024)"),
@@ -44,11 +44,11 @@ def test_project_params_load() -> None:
         ("train.learning_rate", "fast", "train.learning_rate: Input should be a valid number"),
         ("train.pretrained_model", "", "train.pretrained_model: String should have at least 1 character"),
         ("train.baseline.ngram_max", 5, "train.baseline.ngram_max: Input should be less than or equal to 3 (got 5)"),
-        ("train.baseline.min_df", 2, "train.baseline.min_df: Extra inputs are not permitted"),
+        ("train.baseline.min_df", 2, "train.baseline.min_df: unknown key"),
         ("prepare.validation_size", 0, "prepare.validation_size: Input should be greater than 0 (got 0)"),
         ("prepare.test_size", 1.5, "prepare.test_size: Input should be less than 1 (got 1.5)"),
         ("data.text", "", "data.text: String should have at least 1 character"),
-        ("data.drop", ["id"], "data.drop: Extra inputs are not permitted"),
+        ("data.drop", ["id"], "data.drop: unknown key"),
         ("serve.long_text", "cut", "serve.long_text: Input should be 'truncate' or 'refuse' (got 'cut')"),
     ],
 )
@@ -59,7 +59,7 @@ def test_bad_params_name_the_key(tmp_path: Path, key: str, value: Any, expected:
 
 def test_the_tabular_sections_are_refused(tmp_path: Path) -> None:
     """A params.yaml copied from a tabular project is refused by name, not half used."""
-    with pytest.raises(ProjectError, match="drift: Extra inputs are not permitted"):
+    with pytest.raises(ProjectError, match="drift: unknown key"):
         load_params(write_params(tmp_path, "drift.psi", 0.2))
 
 

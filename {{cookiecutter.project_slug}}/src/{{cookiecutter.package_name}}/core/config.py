@@ -5,11 +5,13 @@ The sections every task shares (seed, report, gate) are here; the task's own (da
 `task_params`.
 """
 
+import difflib
 from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic_core import ErrorDetails
 
 from .errors import ProjectError
 from .paths import PARAMS_FILE
@@ -52,18 +54,37 @@ class Params(TaskParams):
     gate: GateParams = GateParams()
 
 
-def describe_error(error: ValidationError, path: Path) -> str:
-    """The first validation problem as `params.yaml: train.n_estimators: <what is wrong> (got 0)`."""
-    first = error.errors()[0]
-    location = ".".join(str(part) for part in first["loc"]) or "top level"
-    message = f"{path}: {location}: {first['msg']}"
-    if first["type"] not in {"missing", "extra_forbidden"}:
-        message += f" (got {first['input']!r})"
+def keys_at(location: tuple[str | int, ...]) -> list[str]:
+    """The keys params.yaml may hold in the section at `location`, read from the typed sections."""
+    section: type[BaseModel] | None = Params
+    for part in location:
+        field = section.model_fields.get(str(part)) if section else None
+        annotation = field.annotation if field else None
+        section = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+    return list(section.model_fields) if section else []
+
+
+def describe_problem(problem: ErrorDetails) -> str:
+    """One problem as `train.n_estimators: <what is wrong> (got 0)`; an unknown key with the nearest valid one."""
+    location = ".".join(str(part) for part in problem["loc"]) or "top level"
+    if problem["type"] == "extra_forbidden":
+        *parent, key = problem["loc"]
+        nearest = difflib.get_close_matches(str(key), keys_at(tuple(parent)), n=1)
+        prefix = "".join(f"{part}." for part in parent)
+        return f"{location}: unknown key" + (f", did you mean {prefix}{nearest[0]}?" if nearest else "")
+    message = f"{location}: {problem['msg']}"
+    if problem["type"] != "missing":
+        message += f" (got {problem['input']!r})"
     return message
 
 
+def describe_error(error: ValidationError, path: Path) -> str:
+    """Every problem at once, on one line: `params.yaml: data.targt: unknown key, did you mean data.target?; ...`."""
+    return f"{path}: " + "; ".join(describe_problem(problem) for problem in error.errors())
+
+
 def load_params(path: Path = PARAMS_FILE) -> Params:
-    """Read and validate params.yaml; raise `ProjectError` naming the offending key."""
+    """Read and validate params.yaml; raise `ProjectError` naming every offending key."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
