@@ -22,6 +22,8 @@ CLOUD_GPU: str = {{ cookiecutter.cloud_gpu | tojson }}
 SLUG_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 PACKAGE_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 CLOUD_REMOTE_SCHEMES = ("s3", "gs", "azure")
+# `gs:/bucket` or `s3:bucket`: a scheme (two letters or more, so not a Windows drive) and a colon, but not `://`.
+SCHEME_WITHOUT_SLASHES = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:(?!//)")
 # Cloud settings become `cml runner launch` arguments in a workflow's shell step: letters, digits and . _ + -.
 CLOUD_VALUE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
 SPOT_RUNNERS = ("aws", "gcp", "azure")
@@ -61,6 +63,9 @@ def check_dvc_remote_url(url: str) -> str | None:
         return "dvc_remote_url is empty: give an s3://, gs:// or azure:// URL, or a local folder"
     parsed = urlparse(url)
     if "://" not in url:
+        if SCHEME_WITHOUT_SLASHES.match(url):
+            scheme, rest = url.split(":", 1)
+            return f"dvc_remote_url {url!r} is a URL without its two slashes: write {scheme}://{rest.lstrip('/')}"
         return None  # a local folder: DVC takes any path
     if parsed.scheme not in CLOUD_REMOTE_SCHEMES:
         return (

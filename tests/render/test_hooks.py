@@ -29,6 +29,7 @@ BAD_ANSWERS = [
     ({"project_slug": "team/model"}, "project_slug 'team/model' is not a valid repository name"),
     ({"dvc_remote_url": "ftp://host/store"}, "unsupported scheme 'ftp': use s3://bucket/path"),
     ({"dvc_remote_url": "s3://"}, "names no bucket: write it as s3://<bucket>/<path>"),
+    ({"dvc_remote_url": "gs:/bucket/ct"}, "'gs:/bucket/ct' is a URL without its two slashes: write gs://bucket/ct"),
     ({"dvc_remote_url": " "}, "dvc_remote_url is empty"),
     ({"runner": "github-hosted", "cloud_spot": True}, "cloud_spot applies to runner aws, gcp or azure"),
     ({"runner": "kubernetes", "cloud_spot": True}, "cloud_spot applies to runner aws, gcp or azure, not kubernetes"),
