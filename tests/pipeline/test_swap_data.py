@@ -174,6 +174,24 @@ def test_own_table_outputs_use_its_labels_and_columns(churn_run: SwappedRun) -> 
     assert (project / "metrics/confusion_matrix.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
 
 
+def readme_request_program(project: Path) -> str:
+    """The Python the README's serving example runs to write request.json."""
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    program = re.search(r"python -c '(.+?)' > request\.json", readme, flags=re.DOTALL)
+    assert program, "the README's serving example no longer writes request.json with python -c"
+    return program[1]
+
+
+def test_the_readmes_serving_example_works_on_the_swapped_table(churn_run: SwappedRun) -> None:
+    """The example reads the target's name from params.yaml, so it still leaves the label out after a swap."""
+    project = churn_run.project
+    result = run([VENV_BIN / "python", "-c", readme_request_program(project)], cwd=project)
+    instances = json.loads(result.stdout)["instances"]
+    assert len(instances) == 2
+    features = pd.read_csv(project / "data/prepared/test.csv").columns.drop("churned")
+    assert all(sorted(instance) == sorted(features) for instance in instances)
+
+
 def test_numeric_looking_column_declared_categorical(tmp_path: Path) -> None:
     """`data.feature_types: {plan_code: categorical}` makes a column of numbers a category, end to end.
 
