@@ -55,6 +55,12 @@ def test_a_rule_on_an_unknown_metric_is_refused_with_the_known_ones() -> None:
         check_gate(gate, rows(macro_f1=(None, 0.9), accuracy=(None, 0.9)), "main")
 
 
+def test_without_metrics_the_gate_says_to_run_the_pipeline() -> None:
+    """Before the first `dvc repro` there is nothing to judge: say so, rather than call the rules' metrics unknown."""
+    with pytest.raises(ProjectError, match=r"metrics/metrics.json has no metrics yet: run `make repro` first"):
+        check_gate(RULES, [MetricRow(name="macro_f1", old=0.9, new=None)], "main")
+
+
 def test_a_negative_drop_is_refused_in_params(params: Params) -> None:
     raw = params.model_dump(mode="json")
     raw["gate"] = {"max_drop": dict(macro_f1=-0.1)}

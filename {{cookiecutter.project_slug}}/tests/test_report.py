@@ -65,6 +65,18 @@ def test_report_shows_both_values_params_and_verdict(repo_with_two_metric_sets: 
     assert "md5" not in text, "no dvc.lock yet: no model to name"
 
 
+def test_before_the_first_commit_the_report_says_to_commit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dvc.repo import Repo
+
+    git("init", "--quiet", "--initial-branch=main", cwd=tmp_path)
+    Repo.init(str(tmp_path)).close()
+    shutil.copy(PARAMS, tmp_path / "params.yaml")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ProjectError, match="no commit yet, so there is no 'main' to compare with: commit first"):
+        write_report("main", Path("report.md"))
+    assert not Path("report.md").exists()
+
+
 def test_report_names_the_model_by_the_hash_dvc_lock_records(repo_with_two_metric_sets: Path) -> None:
     """The deploy labels the serving image with this hash: a reviewer can match a running container to this report."""
     model = {"path": str(MODEL_PATH), "md5": "0123abcd"}

@@ -91,6 +91,11 @@ def read_dvc_diffs(base: str) -> tuple[dict, dict]:
 
     try:
         with Repo(".") as repo:
+            if repo.scm.no_commits:
+                raise ProjectError(
+                    f"this repository has no commit yet, so there is no {base!r} to compare with: commit first "
+                    '(`git add -A && git commit -m "First model"`)'
+                )
             metrics = repo.metrics.diff(a_rev=base, all=True)
             params = repo.params.diff(a_rev=base).get("diff", {})
     except DvcException as error:

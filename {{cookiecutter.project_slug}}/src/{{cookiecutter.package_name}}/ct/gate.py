@@ -31,6 +31,8 @@ class RuleResult:
 def check_known_metrics(gate: GateParams, rows: list[MetricRow]) -> None:
     """A rule on a metric the evaluation does not write would never fail: refuse it instead."""
     known = {row.name for row in rows if row.new is not None}
+    if not known:
+        raise ProjectError("metrics/metrics.json has no metrics yet: run `make repro` first")
     unknown = sorted((set(gate.minimum) | set(gate.maximum) | set(gate.max_drop)) - known)
     if unknown:
         raise ProjectError(
