@@ -19,7 +19,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-DVC_REMOTE_URL: str = {{ cookiecutter.dvc_remote_url | tojson }}
+# The remote as the user gave it, with its scheme in lower case: DVC and its plugins only know `s3://`.
+DVC_REMOTE_URL: str = {{ cookiecutter.__dvc_remote | tojson }}
 RUNNER: str = {{ cookiecutter.runner | tojson }}
 # What the chosen task brings, from the `_tasks` table of cookiecutter.json: the packs that add its files, and its
 # sample data, which goes under DVC.

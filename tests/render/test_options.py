@@ -138,6 +138,15 @@ def test_cloud_spot_changes_the_output(tmp_path: Path) -> None:
     assert spot != on_demand
 
 
+def test_a_remote_scheme_in_capitals_renders_as_in_lower_case(tmp_path: Path) -> None:
+    """`S3://bucket` is `s3://bucket` to DVC and its plugins: the project is the same but for the recorded answer."""
+    upper = text_contents(render(tmp_path / "upper", dvc_remote_url="S3://Bucket/ct"))
+    lower = text_contents(render(tmp_path / "lower", dvc_remote_url="s3://Bucket/ct"))
+    assert sorted(name for name in upper.keys() | lower.keys() if upper.get(name) != lower.get(name)) == [
+        ".cookiecutter.json"
+    ]
+
+
 def test_a_name_with_spaces_capitals_and_accents_renders(tmp_path: Path) -> None:
     project = render(tmp_path, project_name="Détection de Fraude Élan")
 
