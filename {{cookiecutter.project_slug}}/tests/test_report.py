@@ -102,6 +102,15 @@ def test_verdict(old: float | None, new: float, word: str) -> None:
     assert f"**Verdict: {word}.**" in verdict([MetricRow(PRIMARY, old, new)], PRIMARY, "main")
 
 
+def test_a_model_no_better_than_the_baseline_is_flagged_in_the_verdict() -> None:
+    """The evaluation writes what a constant guess scores as `baseline.<metric>`: not beating it is no model."""
+    below = [MetricRow(PRIMARY, 0.5, 0.6), MetricRow(f"baseline.{PRIMARY}", 0.7, 0.7)]
+    above = [MetricRow(PRIMARY, 0.5, 0.8), MetricRow(f"baseline.{PRIMARY}", 0.7, 0.7)]
+    assert "**It does not beat the baseline:** a constant guess scores 0.7000" in verdict(below, PRIMARY, "main")
+    assert "baseline" not in verdict(above, PRIMARY, "main")
+    assert "baseline" not in verdict([MetricRow(PRIMARY, 0.5, 0.6)], PRIMARY, "main")
+
+
 def test_the_ci_comment_links_to_the_pictures_instead_of_showing_them() -> None:
     predictions = "actual,predicted\n1,1\n2,1\n"  # classes or numbers: each task reads it
     picture = Picture(name="picture", new="metrics/picture.png", base=None)

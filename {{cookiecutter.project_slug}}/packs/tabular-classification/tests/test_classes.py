@@ -21,6 +21,9 @@ def test_the_model_beats_the_majority_guess_and_draws_its_confusion(
     metrics = json.loads((pipeline_run / "metrics" / "metrics.json").read_text())
     majority_share = mixed_frame[TARGET].value_counts(normalize=True).max()
     assert metrics["accuracy"] > majority_share + 0.2
+    assert metrics["baseline"]["accuracy"] == pytest.approx(
+        pd.read_csv(pipeline_run / "prepared" / "test.csv")[TARGET].value_counts(normalize=True).max(), abs=1e-4
+    )
     assert sorted(metrics["per_class"]) == TARGET_INFO["classes"]
     assert (pipeline_run / "metrics" / "confusion_matrix.png").read_bytes().startswith(b"\x89PNG")
 

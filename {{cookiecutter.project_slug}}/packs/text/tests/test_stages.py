@@ -70,7 +70,8 @@ def test_the_pipeline_writes_every_output(tmp_path: Path, reviews: pd.DataFrame,
     description = json.loads((tmp_path / "model" / DESCRIPTION_FILE).read_text())
     assert description == {"kind": kind, "classes": CLASSES, "max_length": model_params.train.max_length}
 
-    assert set(metrics) == {"accuracy", "macro_f1", "per_class"}
+    assert set(metrics) == {"accuracy", "macro_f1", "baseline", "per_class"}
+    assert set(metrics["baseline"]) == {"accuracy", "macro_f1"}
     assert set(metrics["per_class"]) == set(CLASSES)
     assert 0 <= metrics["macro_f1"] <= 1
     assert json.loads((tmp_path / "metrics" / "metrics.json").read_text()) == metrics

@@ -55,11 +55,30 @@ class PredictionOutputs:
     pictures_url: str | None = None
 
 
+def baseline_warning(rows: list[MetricRow], primary: MetricRow) -> str:
+    """A flag when this change's model does not beat the constant guess (`baseline.<metric>` of the metrics)."""
+    baseline = next((row for row in rows if row.name == f"baseline.{primary.name}"), None)
+    if baseline is None or baseline.new is None or primary.new is None:
+        return ""
+    margin = baseline.new - primary.new if primary.lower_is_better else primary.new - baseline.new
+    if margin > TOLERANCE:
+        return ""
+    guess = f"a constant guess scores {baseline.new:.4f} (`baseline.{primary.name}`)"
+    return f" **It does not beat the baseline:** {guess}."
+
+
 def verdict(rows: list[MetricRow], primary_metric: str, base: str) -> str:
-    """Better, worse or unchanged, judged on the primary metric alone."""
+    """Better, worse or unchanged, judged on the primary metric alone; flagged when no better than a guess."""
     row = next((row for row in rows if row.name == primary_metric), None)
     if row is None or row.new is None:
         return f"**Verdict: no result.** This change has no `{primary_metric}`; did the pipeline run?"
+    return verdict_on(row, base) + baseline_warning(rows, row)
+
+
+def verdict_on(row: MetricRow, base: str) -> str:
+    """The change of the primary metric against the base."""
+    primary_metric = row.name
+    assert row.new is not None
     if row.old is None or row.gain is None:
         return (
             f"**Verdict: first result.** `{base}` has no `{primary_metric}` to compare; "

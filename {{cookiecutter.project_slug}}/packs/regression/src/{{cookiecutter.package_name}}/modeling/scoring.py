@@ -34,6 +34,7 @@ def compute_metrics(actual: pd.Series, predicted: pd.Series) -> dict[str, Any]:
         "mae": round(mean_absolute_error(actual, predicted), DIGITS),
         "rmse": round(root_mean_squared_error(actual, predicted), DIGITS),
         "baseline": {
+            "r2": 0.0,  # the mean guess is what R² measures against
             "mae": round(mean_absolute_error(actual, mean_guess), DIGITS),
             "rmse": round(root_mean_squared_error(actual, mean_guess), DIGITS),
         },
