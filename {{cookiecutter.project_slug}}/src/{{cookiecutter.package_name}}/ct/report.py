@@ -60,8 +60,9 @@ def baseline_warning(rows: list[MetricRow], primary: MetricRow) -> str:
     baseline = next((row for row in rows if row.name == f"baseline.{primary.name}"), None)
     if baseline is None or baseline.new is None or primary.new is None:
         return ""
-    margin = baseline.new - primary.new if primary.lower_is_better else primary.new - baseline.new
-    if margin > TOLERANCE:
+    # The model against the guess, as a change from the guess: `gain` knows which way is better.
+    against_guess = MetricRow(primary.name, old=baseline.new, new=primary.new).gain
+    if against_guess is not None and against_guess > TOLERANCE:
         return ""
     guess = f"a constant guess scores {baseline.new:.4f} (`baseline.{primary.name}`)"
     return f" **It does not beat the baseline:** {guess}."
