@@ -116,7 +116,7 @@ def test_report_has_the_metrics_diff_params_diff_and_confusion_matrices(rehearsa
     accuracy = re.search(r"^\| accuracy \| (\d\.\d{4}) \| (\d\.\d{4}) \| ([+-]\d\.\d{4}) \|$", text, re.MULTILINE)
     assert accuracy, text
     assert "| train.max_depth | `3` | `1` |" in text
-    assert re.search(r"\*\*Verdict: (better|worse|unchanged)\.\*\*", text)
+    assert re.search(r"\*\*Verdict: (better|worse|no clear change|unchanged)\.\*\*", text)
     assert "| macro_f1 falls by at most 0.05 | -0.0641 | **fail** |" in text
     rows = assert_confusion_counts_and_pictures(rehearsal.first_run, text, REPOSITORY)
     assert any("→" in cells for cells in rows.values()), "the branch's worse model changes some counts against main"

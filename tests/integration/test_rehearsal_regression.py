@@ -67,7 +67,8 @@ def test_train_job_reports_the_regression_against_main(regression_rehearsal: Reg
     assert stages_executed(act_run.output) == ["train", "evaluate"]
     (call,) = act_run.cml_calls
     report = call["file"]["text"]
-    assert re.search(r"^\*\*Verdict: (better|worse|unchanged)\.\*\* `r2` ", report, re.MULTILINE), report
+    verdict = r"^\*\*Verdict: (better|worse|no clear change|unchanged)\.\*\* `r2` "
+    assert re.search(verdict, report, re.MULTILINE), report
     assert re.search(r"^\| mae \| \d+\.\d{4} \| \d+\.\d{4} \| ([+-]\d+\.\d{4}|0) \|$", report, re.MULTILINE), report
     assert "| train.max_depth | `6` | `4` |" in report
     assert f"| r2 ≥ {TASKS[TASK]['gate']['minimum']:g} |" in report

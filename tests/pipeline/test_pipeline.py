@@ -1,8 +1,10 @@
 """The default project, rendered and run for real: its own tests, `dvc repro`, and the PR report."""
 
 import json
+import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -26,7 +28,7 @@ def test_first_repro_runs_every_stage_and_writes_outputs(first_run: FirstRun) ->
     assert set(metrics["per_class"]) == {"class_0", "class_1", "class_2"}
     assert {"precision", "recall"} <= set(metrics["per_class"]["class_0"])
     assert (project / "metrics/confusion_matrix.png").read_bytes().startswith(b"\x89PNG")
-    assert (project / "metrics/predictions.csv").read_text().startswith("actual,predicted\n")
+    assert (project / "metrics/predictions.csv").read_text().startswith("actual,predicted,row_hash\n")
     assert (project / "models/model.joblib").stat().st_size > 0
 
 
@@ -69,9 +71,40 @@ def test_param_change_on_a_branch_is_reported_against_main(reproduced_project: P
     old, new = base_metrics["accuracy"], new_metrics["accuracy"]
     assert f"| accuracy | {old:.4f} | {new:.4f} |" in report
     assert "**Verdict: " in report
+    assert "Scored on 45 test rows; `main`'s model on the same rows." in report
+    assert re.search(r"\| macro_f1 \| [0-9.]+ \| [0-9.]+ \| [-+0-9.]+ \[[-+0-9.]+, [-+0-9.]+\] \|", report)
+    assert "No DVC-tracked data differs from `main`." in report
+    assert "| actual ╲ predicted | class_0 | class_1 | class_2 | support |" in report
     for image in ("report_assets/base_confusion_matrix.png", "metrics/confusion_matrix.png"):
         assert f"]({image})" in report
         assert (project / image).read_bytes().startswith(b"\x89PNG")
+
+
+def test_a_data_only_change_is_reported_with_the_table_before_and_after(reproduced_project: Path) -> None:
+    """Rows cut from the raw table and `dvc add`: no parameter differs, yet the metrics rest on other test rows."""
+    project = reproduced_project
+    run(["git", "checkout", "--quiet", "-b", "fewer-rows"], cwd=project)
+    raw = project / "data/raw/wine.csv"
+    table = pd.read_csv(raw)
+    table.iloc[30:].to_csv(raw, index=False)
+    run([VENV_BIN / "dvc", "add", "--quiet", "data/raw/wine.csv"], cwd=project)
+    dvc_repro(project)
+    commit_all(project, "Fewer rows")
+
+    make(project, "report")
+
+    report = (project / "report.md").read_text()
+    assert "No parameter differs from `main`." in report
+    assert "- `data/raw/wine.csv`: changed" in report
+    assert f"| rows | {len(table)} | {len(table) - 30} |" in report
+    counts = table["cultivar"].value_counts()
+    cut = table.iloc[:30]["cultivar"].value_counts()
+    for label in sorted(counts.index):
+        assert f"| rows of class `{label}` | {counts[label]} | {counts[label] - cut.get(label, 0)} |" in report
+    test_rows = len(pd.read_csv(project / "metrics/predictions.csv"))
+    assert f"Scored on {test_rows} test rows; `main`'s model on a different set of 45." in report
+    assert "The test rows differ from `main`'s, so the two figures are measured on different rows." in report
+    assert "unpaired" in report
 
 
 def test_report_names_an_unknown_base(reproduced_project: Path) -> None:

@@ -6,6 +6,7 @@ proof that a task is added without touching the shared code.
 """
 
 import json
+import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -66,7 +67,7 @@ def test_first_repro_beats_the_mean_guess(regression_run: RegressionRun) -> None
     assert metrics["r2"] > TASKS[TASK]["gate"]["minimum"]
     assert metrics["mae"] < metrics["baseline"]["mae"] and metrics["rmse"] < metrics["baseline"]["rmse"]
     predictions = pd.read_csv(project / "metrics/predictions.csv")
-    assert list(predictions.columns) == ["actual", "predicted"]
+    assert list(predictions.columns) == ["actual", "predicted", "row_hash"]
     assert predictions["predicted"].dtype == float and predictions["predicted"].nunique() > 10
     for picture in PICTURES:
         assert (project / picture).read_bytes().startswith(b"\x89PNG")
@@ -100,7 +101,10 @@ def test_a_change_on_a_branch_is_reported_and_gated_on_r2(regression_copy: Path)
     report = (project / "report.md").read_text()
     assert f"| train.max_depth | `{depth}` | `1` |" in report
     assert f"| r2 | {base['r2']:.4f} | {new['r2']:.4f} |" in report
-    assert new["r2"] < base["r2"] and "**Verdict: worse.** `r2`" in report
+    test_rows = len(pd.read_csv(project / "metrics/predictions.csv"))
+    assert new["r2"] < base["r2"]
+    verdict = rf"\*\*Verdict: (worse|no clear change)\.\*\* `r2` .*paired on the same {test_rows} test rows"
+    assert re.search(verdict, report)
     assert "### Errors on the test rows" in report
     assert "| largest absolute error |" in report
     for picture in PICTURES:

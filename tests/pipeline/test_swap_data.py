@@ -160,7 +160,7 @@ def test_own_table_outputs_use_its_labels_and_columns(churn_run: SwappedRun) -> 
     """Predictions hold the string labels, the ID column is dropped, and the confusion matrix is drawn."""
     project = churn_run.project
     predictions = pd.read_csv(project / "metrics/predictions.csv", dtype=str)
-    assert list(predictions.columns) == ["actual", "predicted"]
+    assert list(predictions.columns) == ["actual", "predicted", "row_hash"]
     assert set(predictions["actual"]) == {"no", "yes"}
     assert set(predictions["predicted"]) <= {"no", "yes"}
     assert len(predictions) == 100  # test_size 0.25 of 400 rows

@@ -111,7 +111,7 @@ def test_first_repro_runs_every_stage_and_beats_the_majority_class(text_run: Tex
     assert 0 < metrics["macro_f1"] <= 1
     assert set(metrics["per_class"]) == set(classes)
     predictions = pd.read_csv(project / "metrics/predictions.csv", dtype=str)
-    assert list(predictions.columns) == ["actual", "predicted"]
+    assert list(predictions.columns) == ["actual", "predicted", "row_hash"]
     assert predictions["actual"].tolist() == test_labels.tolist()
     assert set(predictions["predicted"]) <= set(classes)
     assert (project / "metrics/confusion_matrix.png").read_bytes().startswith(b"\x89PNG")

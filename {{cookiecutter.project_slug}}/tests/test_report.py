@@ -10,6 +10,7 @@ import yaml
 
 from {{ cookiecutter.package_name }}.core.errors import ProjectError
 from {{ cookiecutter.package_name }}.core.paths import MODEL_PATH
+from {{ cookiecutter.package_name }}.ct.data_changes import data_section
 from {{ cookiecutter.package_name }}.ct.diffs import MetricRow, metric_rows
 from {{ cookiecutter.package_name }}.ct.report import (
     Picture,
@@ -145,3 +146,42 @@ def test_a_base_whose_recorded_metrics_cannot_be_read_is_an_error(
     with pytest.raises(ProjectError, match=r"cannot read scores.json of 'main': its dvc.lock records them"):
         write_report("main", Path("report.md"))
     assert not Path("report.md").exists()
+
+
+def test_the_data_section_names_changed_data_files_but_not_pipeline_outputs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A raw table cut and widened under DVC: its rows and columns before and after; the stage's output is no data."""
+    from dvc.repo import Repo
+
+    target = PROJECT_PARAMS["data"]["target"]
+    git("init", "--quiet", "--initial-branch=main", cwd=tmp_path)
+    Repo.init(str(tmp_path)).close()
+    monkeypatch.chdir(tmp_path)
+    raw = Path("data/raw/table.csv")
+    raw.parent.mkdir(parents=True)
+    raw.write_text(f"{target},size\n1,10\n2,20\n1,30\n2,40\n")
+    stage = {"cmd": "echo one > out.txt", "outs": ["out.txt"]}
+    Path("dvc.yaml").write_text(yaml.safe_dump({"stages": dict(make=stage)}))
+    with Repo(".") as repo:
+        repo.add(str(raw))
+        repo.reproduce()
+    git("add", "-A", cwd=tmp_path)
+    git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "base", cwd=tmp_path)
+    raw.write_text(f"{target},size,colour\n1,10,red\n2,20,blue\n2,40,red\n")
+    Path("dvc.yaml").write_text(yaml.safe_dump({"stages": dict(make=stage | dict(cmd="echo two > out.txt"))}))
+    with Repo(".") as repo:
+        repo.add(str(raw))
+        repo.reproduce()
+
+    lines = data_section("main", raw, target)
+
+    assert lines[2:4] == ["- `data/raw/table.csv`: changed", ""], "out.txt is the pipeline's, not data"
+    assert "| rows | 4 | 3 |" in lines and "| columns | 2 | 3 |" in lines
+    assert "Columns added: `colour`." in lines
+    distribution = lines[lines.index("| columns | 2 | 3 |") + 1 : lines.index("Columns added: `colour`.") - 1]
+    first = distribution[0].split(" | ")
+    assert first[1] != first[2], f"the target's distribution at both revisions: {distribution}"
+    git("add", "-A", cwd=tmp_path)
+    git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "change", cwd=tmp_path)
+    assert data_section("HEAD", raw, target) == ["No DVC-tracked data differs from `HEAD`.", ""]

@@ -13,9 +13,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from PIL import Image
 
 from {{ cookiecutter.package_name }}.core.config import Params
 from {{ cookiecutter.package_name }}.core.errors import ProjectError
+from {{ cookiecutter.package_name }}.core.hashing import folder_md5
 from {{ cookiecutter.package_name }}.data.texts import (
     TEST_FILE,
     TRAIN_FILE,
@@ -77,11 +79,12 @@ def test_the_pipeline_writes_every_output(tmp_path: Path, reviews: pd.DataFrame,
     assert json.loads((tmp_path / "metrics" / "metrics.json").read_text()) == metrics
     predictions = pd.read_csv(tmp_path / "metrics" / "predictions.csv", dtype=str)
     texts, labels = read_split(tmp_path / "prepared" / TEST_FILE)
-    assert list(predictions.columns) == ["actual", "predicted"]
+    assert list(predictions.columns) == ["actual", "predicted", "row_hash"]
     assert predictions["actual"].tolist() == labels
     assert predictions["predicted"].tolist() == predict_labels(load_classifier(tmp_path / "model"), texts)
     assert np.mean(predictions["actual"] == predictions["predicted"]) == pytest.approx(metrics["accuracy"], abs=1e-4)
-    assert (tmp_path / "metrics" / "confusion_matrix.png").read_bytes().startswith(b"\x89PNG")
+    with Image.open(tmp_path / "metrics" / "confusion_matrix.png") as picture:
+        assert picture.text["Title"] == f"Confusion matrix of model {folder_md5(tmp_path / 'model')[:8]}"
 
 
 def test_the_baseline_learns_the_reviews(tmp_path: Path, reviews: pd.DataFrame, params: Params) -> None:

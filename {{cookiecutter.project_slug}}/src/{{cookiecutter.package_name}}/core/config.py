@@ -36,6 +36,9 @@ class GateParams(Section):
     minimum: dict[str, float] = {}
     maximum: dict[str, float] = {}
     max_drop: dict[str, float] = Field(default={}, description="largest allowed worsening of each metric; 0 or more")
+    only_clear_drops: bool = Field(
+        default=False, description="a drop beyond max_drop fails only when the interval of the change holds no zero"
+    )
 
     @field_validator("max_drop")
     @classmethod

@@ -1,9 +1,13 @@
-"""Hashes of pipeline outputs as DVC computes them, so that a model can be matched with what dvc.lock records."""
+"""Hashes that identify what the pipeline made: outputs as DVC hashes them, so that a model can be matched with
+what dvc.lock records, and test rows by their content, so that two revisions' predictions can be paired.
+"""
 
 import argparse
 import hashlib
 import json
 from pathlib import Path
+
+import pandas as pd
 
 from .errors import ProjectError
 
@@ -37,6 +41,16 @@ def folder_md5(path: Path) -> str:
 def output_md5(path: Path) -> str:
     """The md5 dvc.lock records for a pipeline output, a file or a folder."""
     return folder_md5(path) if path.is_dir() else file_md5(path)
+
+
+def row_hashes(rows: pd.DataFrame) -> pd.Series:
+    """A hash of each row's values, read as text: equal rows hash equal in any revision, whatever their position.
+
+    pandas' hash uses a fixed key, so the hashes are stable from run to run; text keeps `1` and `1.0` apart, which
+    errs on the side of calling rows different.
+    """
+    hashes = pd.util.hash_pandas_object(rows.astype(str), index=False)
+    return hashes.map("{:016x}".format).rename("row_hash")
 
 
 def main() -> None:

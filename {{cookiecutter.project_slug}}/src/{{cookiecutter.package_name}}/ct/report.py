@@ -21,10 +21,19 @@ from typing import Any
 from ..core.config import load_params
 from ..core.errors import ProjectError
 from ..core.paths import LOCK_FILE, MODEL_PATH, PREDICTIONS_FILE
+from .confidence import (
+    CONFIDENCE_LEVEL,
+    ChangeInterval,
+    change_intervals,
+    read_predictions,
+    same_rows,
+)
+from .data_changes import data_section
 from .diffs import TOLERANCE, MetricRow, ParamRow, metric_rows, param_rows, read_dvc_diffs
 from .gate import RuleResult, check_gate
 from .lockfile import locked_md5
 from .prediction_report import PICTURES, TITLE, prediction_section
+from .revision_files import read_at_base
 
 logger = logging.getLogger(__name__)
 
@@ -68,34 +77,44 @@ def baseline_warning(rows: list[MetricRow], primary: MetricRow) -> str:
     return f" **It does not beat the baseline:** {guess}."
 
 
-def verdict(rows: list[MetricRow], primary_metric: str, base: str) -> str:
-    """Better, worse or unchanged, judged on the primary metric alone; flagged when no better than a guess."""
+def verdict(rows: list[MetricRow], primary_metric: str, base: str, interval: ChangeInterval | None = None) -> str:
+    """Better, worse, no clear change or unchanged, judged on the primary metric alone and on its interval when
+    both models' predictions are at hand; flagged when no better than a guess.
+    """
     row = next((row for row in rows if row.name == primary_metric), None)
     if row is None or row.new is None:
         return f"**Verdict: no result.** This change has no `{primary_metric}`; did the pipeline run?"
-    return verdict_on(row, base) + baseline_warning(rows, row)
+    return verdict_on(row, base, interval) + baseline_warning(rows, row)
 
 
-def verdict_on(row: MetricRow, base: str) -> str:
-    """The change of the primary metric against the base."""
+def verdict_word(row: MetricRow, interval: ChangeInterval | None) -> str:
+    """Better or worse only when the interval of the change excludes zero; without an interval, by the values."""
+    assert row.gain is not None
+    if interval is not None and not interval.clear:
+        return "unchanged" if abs(interval.low) <= TOLERANCE and abs(interval.high) <= TOLERANCE else "no clear change"
+    if row.gain > TOLERANCE:
+        return "better"
+    return "worse" if row.gain < -TOLERANCE else "unchanged"
+
+
+def verdict_on(row: MetricRow, base: str, interval: ChangeInterval | None) -> str:
+    """The change of the primary metric against the base, with how sure it is."""
     primary_metric = row.name
     assert row.new is not None
-    if row.old is None or row.gain is None:
+    if row.old is None or row.change is None:
         return (
             f"**Verdict: first result.** `{base}` has no `{primary_metric}` to compare; "
             f"this change scores {row.new:.4f}."
         )
-    if row.gain > TOLERANCE:
-        word = "better"
-    elif row.gain < -TOLERANCE:
-        word = "worse"
-    else:
-        word = "unchanged"
     direction = " (lower is better)" if row.lower_is_better else ""
-    return (
-        f"**Verdict: {word}.** `{primary_metric}`{direction} {row.old:.4f} on `{base}` → {row.new:.4f} "
-        f"({row.new - row.old:+.4f})."
+    sureness = interval.describe() if interval else f"no interval: `{base}` has no predictions to compare"
+    line = (
+        f"**Verdict: {verdict_word(row, interval)}.** `{primary_metric}`{direction} {row.old:.4f} on `{base}` → "
+        f"{row.new:.4f} ({row.change:+.4f}; {sureness})."
     )
+    if interval is not None and not interval.paired:
+        line += f" The test rows differ from `{base}`'s, so the two figures are measured on different rows."
+    return line
 
 
 def format_metric(value: float | None) -> str:
@@ -106,10 +125,25 @@ def format_param(value: Any) -> str:
     return "—" if value is None else f"`{value}`"
 
 
-def format_change(change: float | None) -> str:
+def format_change(change: float | None, interval: ChangeInterval | None = None) -> str:
     if change is None:
         return "—"
-    return "0" if abs(change) <= TOLERANCE else f"{change:+.4f}"
+    figure = "0" if abs(change) <= TOLERANCE else f"{change:+.4f}"
+    return figure if interval is None else f"{figure} [{interval.low:+.4f}, {interval.high:+.4f}]"
+
+
+def test_rows_line(predictions: PredictionOutputs, base: str) -> list[str]:
+    """How many test rows the figures rest on, and whether the base's model was scored on the same ones."""
+    if predictions.new_predictions is None:
+        return []
+    new = read_predictions(predictions.new_predictions)
+    line = f"Scored on {len(new)} test rows"
+    if predictions.base_predictions is not None:
+        base_rows = read_predictions(predictions.base_predictions)
+        same = same_rows(new, base_rows)
+        line += f"; `{base}`'s model on {'the same rows' if same else f'a different set of {len(base_rows)}'}"
+    share = f"{CONFIDENCE_LEVEL:.0%}"
+    return [f"{line}. A change's {share} interval is in brackets where both models' predictions give one.", ""]
 
 
 def render_report(
@@ -120,15 +154,19 @@ def render_report(
     predictions: PredictionOutputs,
     gate: list[RuleResult] | None = None,
     model_md5: str | None = None,
+    intervals: dict[str, ChangeInterval] | None = None,
+    data: list[str] | None = None,
 ) -> str:
     """The whole report as Markdown."""
-    lines = ["## Model report", "", verdict(metrics, primary_metric, base), "", *model_section(model_md5)]
-    lines += gate_section(gate or [])
-    lines += ["### Metrics", ""]
+    intervals = intervals or {}
+    lines = ["## Model report", "", verdict(metrics, primary_metric, base, intervals.get(primary_metric)), ""]
+    lines += [*model_section(model_md5), *gate_section(gate or [])]
+    lines += ["### Metrics", "", *test_rows_line(predictions, base)]
     if metrics:
         lines += [f"| Metric | `{base}` | {NEW_LABEL} | Change |", "|---|---:|---:|---:|"]
         lines += [
-            f"| {row.name} | {format_metric(row.old)} | {format_metric(row.new)} | {format_change(row.change)} |"
+            f"| {row.name} | {format_metric(row.old)} | {format_metric(row.new)} | "
+            f"{format_change(row.change, intervals.get(row.name))} |"
             for row in metrics
         ]
     else:
@@ -139,7 +177,8 @@ def render_report(
         lines += [f"| {row.name} | {format_param(row.old)} | {format_param(row.new)} |" for row in params]
     else:
         lines.append(f"No parameter differs from `{base}`.")
-    lines += ["", f"### {TITLE}", "", *predictions_section(predictions, base)]
+    lines += ["", "### Data", "", *(data or [f"No DVC-tracked data differs from `{base}`.", ""])]
+    lines += [f"### {TITLE}", "", *predictions_section(predictions, base)]
     return "\n".join(lines) + "\n"
 
 
@@ -181,30 +220,6 @@ def predictions_section(outputs: PredictionOutputs, base: str) -> list[str]:
     return lines
 
 
-def read_at_base(paths: tuple[Path, ...], base: str) -> dict[Path, bytes | None]:
-    """Outputs of the base revision, from the DVC cache or remote, through one DVC file system at that revision
-    (opening the repository once for all of them); None for each one that cannot be had.
-    """
-    from dvc.api import DVCFileSystem
-    from dvc.exceptions import DvcException
-
-    contents: dict[Path, bytes | None] = dict.fromkeys(paths)
-    try:
-        fs = DVCFileSystem(".", rev=base)
-    except (DvcException, OSError) as error:
-        logger.warning("no outputs of %s: %s", base, error)
-        return contents
-    try:
-        for path in paths:
-            try:
-                contents[path] = fs.read_bytes(path.as_posix())
-            except (DvcException, OSError) as error:
-                logger.warning("no %s for %s: %s", path, base, error)
-    finally:
-        fs.close()
-    return contents
-
-
 def relative_to_report(path: Path, output: Path) -> str:
     return Path(os.path.relpath(path.resolve(), output.resolve().parent)).as_posix()
 
@@ -236,6 +251,13 @@ def gather_predictions(base: str, output: Path, pictures_url: str | None) -> Pre
     )
 
 
+def prediction_intervals(predictions: PredictionOutputs, metrics: list[str]) -> dict[str, ChangeInterval]:
+    """The intervals of the verdict's metric and the gate's drop rules, when both models' predictions are at hand."""
+    if predictions.new_predictions is None or predictions.base_predictions is None:
+        return {}
+    return change_intervals(predictions.new_predictions, predictions.base_predictions, metrics)
+
+
 def recorded_model_md5() -> str | None:
     """The model's md5 in the workspace's dvc.lock; none before the pipeline has run."""
     try:
@@ -253,14 +275,18 @@ def write_report(base: str, output: Path, pictures_url: str | None = None) -> st
     metrics_diff, params_diff = read_dvc_diffs(base)
     metrics = metric_rows(metrics_diff)
     has_results = any(row.new is not None for row in metrics)
+    predictions = gather_predictions(base, output, pictures_url)
+    intervals = prediction_intervals(predictions, [params.report.primary_metric, *params.gate.max_drop])
     text = render_report(
         base=base,
         metrics=metrics,
         params=param_rows(params_diff),
         primary_metric=params.report.primary_metric,
-        gate=check_gate(params.gate, metrics, base) if has_results else [],
-        predictions=gather_predictions(base, output, pictures_url),
+        gate=check_gate(params.gate, metrics, base, intervals) if has_results else [],
+        predictions=predictions,
         model_md5=recorded_model_md5(),
+        intervals=intervals,
+        data=data_section(base, params.data.raw, params.data.target),
     )
     output.write_text(text, encoding="utf-8")
     return text

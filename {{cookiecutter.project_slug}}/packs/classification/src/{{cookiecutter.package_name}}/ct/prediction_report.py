@@ -15,33 +15,47 @@ TITLE = "Confusion matrix"
 PICTURES = (CONFUSION_MATRIX_FILE,)
 
 
+def target_summary(labels: pd.Series) -> dict[str, str]:
+    """The rows of each class in a table's target column (read as text), for the report's data section."""
+    counts = labels.value_counts().sort_index()
+    return {f"rows of class `{label}`": str(count) for label, count in counts.items()}
+
+
 def confusion_counts(predictions_csv: str) -> pd.DataFrame:
     """Test rows counted by actual class (rows) and predicted class (columns), from the evaluate stage's output."""
     predictions = pd.read_csv(io.StringIO(predictions_csv), dtype=str, keep_default_na=False)
     return pd.crosstab(predictions["actual"], predictions["predicted"])
 
 
-def count_cell(new: pd.DataFrame, base: pd.DataFrame | None, actual: str, predicted: str) -> str:
+def count(table: pd.DataFrame | None, actual: str, predicted: str | None) -> int:
+    """Test rows of class `actual` predicted as `predicted`, or of class `actual` in all (`predicted` None)."""
+    if table is None or actual not in table.index:
+        return 0
+    if predicted is None:
+        return int(table.loc[actual].sum())
+    return int(table.at[actual, predicted]) if predicted in table.columns else 0
+
+
+def count_cell(new: pd.DataFrame, base: pd.DataFrame | None, actual: str, predicted: str | None) -> str:
     """This change's count; `base → new` where the base's differs."""
-
-    def count(table: pd.DataFrame | None) -> int:
-        if table is None or actual not in table.index or predicted not in table.columns:
-            return 0
-        return int(table.at[actual, predicted])
-
-    new_count = count(new)
-    if base is None or count(base) == new_count:
+    new_count = count(new, actual, predicted)
+    if base is None or count(base, actual, predicted) == new_count:
         return str(new_count)
-    return f"{count(base)} → {new_count}"
+    return f"{count(base, actual, predicted)} → {new_count}"
 
 
 def confusion_table(new: pd.DataFrame, base: pd.DataFrame | None) -> list[str]:
-    """One Markdown table for both models: each cell holds this change's count, and the base's where it differs."""
+    """One Markdown table for both models: each cell holds this change's count, and the base's where it differs;
+    the last column is each class's support, the test rows the class's figures rest on.
+    """
     tables = [table for table in (new, base) if table is not None]
     classes = sorted({str(label) for table in tables for label in [*table.index, *table.columns]})
-    lines = ["| actual ╲ predicted | " + " | ".join(classes) + " |", "|---|" + "---:|" * len(classes)]
+    lines = [
+        "| actual ╲ predicted | " + " | ".join(classes) + " | support |",
+        "|---|" + "---:|" * (len(classes) + 1),
+    ]
     for actual in classes:
-        cells = [count_cell(new, base, actual, predicted) for predicted in classes]
+        cells = [count_cell(new, base, actual, predicted) for predicted in [*classes, None]]
         lines.append(f"| **{actual}** | " + " | ".join(cells) + " |")
     return lines
 

@@ -13,6 +13,8 @@ from ..core.paths import PREDICTED_VS_ACTUAL_FILE, RESIDUALS_FILE
 TITLE = "Errors on the test rows"
 # The evaluate stage's pictures, shown in the report beside the base's.
 PICTURES = (PREDICTED_VS_ACTUAL_FILE, RESIDUALS_FILE)
+# What the data section says of the target's values at the base and here.
+STATISTICS = ("mean", "std", "min", "max")
 
 
 def error_summary(predictions_csv: str) -> dict[str, float]:
@@ -33,6 +35,12 @@ def format_figure(value: float | None) -> str:
     if value is None:
         return "—"
     return f"{value:.0f}" if float(value).is_integer() else f"{value:.4f}"
+
+
+def target_summary(values: pd.Series) -> dict[str, str]:
+    """How a table's target column (read as text) is spread, for the report's data section."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    return {f"{statistic} of `{values.name}`": format_figure(numbers.agg(statistic)) for statistic in STATISTICS}
 
 
 def prediction_section(new_predictions: str, base_predictions: str | None, base: str) -> list[str]:

@@ -14,6 +14,7 @@ from typing import Any
 import joblib
 import pandas as pd
 
+from ..core.hashing import output_md5, row_hashes
 from ..data.schema import SCHEMA_FILE, TEST_FILE, FeatureSchema, read_split
 from ..modeling.scoring import summarize, write_evaluation
 
@@ -26,7 +27,8 @@ def evaluate(model_path: Path, prepared_dir: Path, metrics_dir: Path) -> dict[st
     features, actual = read_split(prepared_dir / TEST_FILE, schema)
     model = joblib.load(model_path)
     predicted = pd.Series(model.predict(features), index=actual.index, name="predicted")
-    metrics = write_evaluation(actual, predicted, metrics_dir)
+    rows = row_hashes(pd.concat([features, actual], axis="columns"))
+    metrics = write_evaluation(actual, predicted, rows, output_md5(model_path), metrics_dir)
     logger.info("%s on %d test rows", summarize(metrics), len(actual))
     return metrics
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..core.hashing import output_md5, row_hashes
 from ..data.texts import TEST_FILE, read_split
 from ..modeling.classifier import load_classifier, predict_labels
 from ..modeling.scoring import summarize, write_evaluation
@@ -26,7 +27,8 @@ def evaluate(model_dir: Path, prepared_dir: Path, metrics_dir: Path) -> dict[str
     classifier = load_classifier(model_dir)
     actual = pd.Series(labels, name="actual")
     predicted = pd.Series(predict_labels(classifier, texts), name="predicted")
-    metrics = write_evaluation(actual, predicted, metrics_dir)
+    rows = row_hashes(pd.DataFrame({"text": texts, "label": labels}))
+    metrics = write_evaluation(actual, predicted, rows, output_md5(model_dir), metrics_dir)
     logger.info("%s on %d test texts", summarize(metrics), len(texts))
     return metrics
 
