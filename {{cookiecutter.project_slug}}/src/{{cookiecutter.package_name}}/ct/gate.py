@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from ..core.config import GateParams, load_params
 from ..core.errors import ProjectError
+from ..core.workspace import require_current_outputs
 from .diffs import TOLERANCE, MetricRow, metric_rows, read_dvc_diffs
 
 logger = logging.getLogger(__name__)
@@ -80,6 +81,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Apply the quality gate of params.yaml to this change.")
     parser.add_argument("--base", default="main", help="git revision to compare with (default: main)")
     args = parser.parse_args()
+    require_current_outputs()
     metrics_diff, _ = read_dvc_diffs(args.base)
     results = check_gate(load_params().gate, metric_rows(metrics_diff), args.base)
     for result in results:
