@@ -24,5 +24,5 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args()
     settings = ServingSettings.from_environment(os.environ)  # a bad setting stops here with one line, before uvicorn
-    require_current_outputs({settings.model_path, settings.metrics_path})  # the model dvc.lock records, or none
+    require_current_outputs({settings.model_path, settings.metrics_path})  # as dvc.lock records them
     uvicorn.run(APP_FACTORY, factory=True, host=args.host, port=args.port)
