@@ -42,6 +42,8 @@ GIT_SETUP: list[list[str]] = [["git", "init", "--quiet", "--initial-branch=main"
 # printed for the user to run when neither is at hand.
 DVC_SETUP: list[list[str]] = [
     ["dvc", "init", "--quiet"],
+    # git's hooks run DVC: a branch switch checks out that branch's outputs, a push sends them to the remote.
+    ["dvc", "install", "--quiet"],
     ["dvc", "config", "--quiet", "core.autostage", "true"],
     # No usage reports: each command would fork a second DVC process at exit, about 1.3 s of CPU the stages need.
     ["dvc", "config", "--quiet", "core.analytics", "false"],

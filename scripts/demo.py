@@ -33,9 +33,10 @@ SERVER_START_TIMEOUT_S = 60.0
 logger = logging.getLogger("demo")
 
 
-def demo_env() -> dict[str, str]:
-    """The caller's environment, with a commit identity when git has none configured."""
-    env = dict(os.environ)
+def demo_env(venv: Path) -> dict[str, str]:
+    """The caller's environment with the project's venv activated (git's DVC hooks run `dvc` from it), and a commit
+    identity when git has none configured."""
+    env = {**os.environ, "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"}
     configured = subprocess.run(["git", "config", "user.email"], capture_output=True, text=True, check=False)
     if not configured.stdout.strip():
         for role in ("AUTHOR", "COMMITTER"):
@@ -163,7 +164,7 @@ def main() -> None:
         "--venv", type=Path, default=TEMPLATE_DIR / "build" / "demo-venv", help="the project's venv; made if missing"
     )
     args = parser.parse_args()
-    env = demo_env()
+    env = demo_env(args.venv.resolve())
     project = render_project(args.workdir.resolve())
     try:
         report = run_loop(project, args.venv.resolve(), env)

@@ -119,6 +119,19 @@ def test_dvc_analytics_are_off_in_the_committed_config(tmp_path: Path) -> None:
     assert dvc_analytics_enabled(project), "the committed config line is what turns them off"
 
 
+def assert_dvc_git_hooks(project: Path) -> None:
+    """DVC's git hooks are in place: a branch switch checks out its outputs, a push sends them."""
+    for hook, command in (("post-checkout", "dvc git-hook post-checkout"), ("pre-push", "dvc git-hook pre-push")):
+        path = project / ".git/hooks" / hook
+        assert path.is_file(), f"no {hook} hook"
+        assert command in path.read_text(), path.read_text()
+        assert os.access(path, os.X_OK), f"the {hook} hook is not executable"
+
+
+def test_dvc_git_hooks_are_installed(tmp_path: Path) -> None:
+    assert_dvc_git_hooks(render(tmp_path))
+
+
 @pytest.mark.slow
 def test_without_dvc_the_project_is_complete_and_says_what_to_run(tmp_path: Path, cookiecutter_only: Path) -> None:
     result = render_with_path(tmp_path, f"{cookiecutter_only}{os.pathsep}/usr/bin{os.pathsep}/bin")
@@ -132,6 +145,7 @@ def test_without_dvc_the_project_is_complete_and_says_what_to_run(tmp_path: Path
     run(["bash", "-c", commands], cwd=project, env=project_env(project))
     assert project_files(project) == expected_files("wine_classifier")
     assert run([VENV_BIN / "dvc", "status"], cwd=project).returncode == 0
+    assert_dvc_git_hooks(project)
 
 
 @pytest.mark.slow
@@ -150,6 +164,7 @@ def test_dvc_as_a_separate_command_sets_up_the_project(tmp_path: Path, cookiecut
     assert not dvc_analytics_enabled(project)
     staged = run(["git", "diff", "--cached", "--name-only"], cwd=project).stdout.split()
     assert "data/raw/wine.csv.dvc" in staged
+    assert_dvc_git_hooks(project)
 
 
 @pytest.mark.slow
@@ -164,6 +179,7 @@ def test_without_git_the_project_is_complete_and_says_what_to_run(tmp_path: Path
     run(["bash", "-c", manual_commands(result.stderr, "run in the project")], cwd=project, env=project_env(project))
     assert (project / ".git").is_dir()
     assert project_files(project) == expected_files("wine_classifier")
+    assert_dvc_git_hooks(project)
 
 
 def render_without_hooks(output_dir: Path, **context: str) -> Path:

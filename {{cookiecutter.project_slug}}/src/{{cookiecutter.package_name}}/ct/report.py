@@ -21,6 +21,7 @@ from typing import Any
 from ..core.config import load_params
 from ..core.errors import ProjectError
 from ..core.paths import LOCK_FILE, MODEL_PATH, PREDICTIONS_FILE
+from ..core.workspace import require_current_outputs
 from .confidence import (
     CONFIDENCE_LEVEL,
     ChangeInterval,
@@ -300,6 +301,7 @@ def main() -> None:
         "--pictures-url", help="link to this page for the pictures instead of showing them, as the CI comment does"
     )
     args = parser.parse_args()
+    require_current_outputs()
     text = write_report(args.base, args.output, args.pictures_url)
     logger.info("%s", text.splitlines()[2])
     logger.info("report written to %s", args.output.resolve())

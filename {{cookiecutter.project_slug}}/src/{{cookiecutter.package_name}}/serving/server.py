@@ -12,6 +12,7 @@ import os
 
 import uvicorn
 
+from ..core.workspace import require_current_outputs
 from .app import ServingSettings
 
 APP_FACTORY = "{{ cookiecutter.package_name }}.serving.app:create_app"
@@ -22,5 +23,6 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0 in a container)")
     parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args()
-    ServingSettings.from_environment(os.environ)  # a bad setting stops here with one line, before uvicorn starts
+    settings = ServingSettings.from_environment(os.environ)  # a bad setting stops here with one line, before uvicorn
+    require_current_outputs({settings.model_path, settings.metrics_path})  # as dvc.lock records them
     uvicorn.run(APP_FACTORY, factory=True, host=args.host, port=args.port)
