@@ -27,6 +27,7 @@ from sklearn.pipeline import Pipeline
 
 import {{ cookiecutter.package_name }}
 from {{ cookiecutter.package_name }}.core.config import Params
+from {{ cookiecutter.package_name }}.data.expectations import derive_expectations
 from {{ cookiecutter.package_name }}.data.schema import infer_schema
 from {{ cookiecutter.package_name }}.modeling.estimator import STEP
 from {{ cookiecutter.package_name }}.modeling.pipeline import build_model
@@ -137,7 +138,7 @@ def served(
         folder.mkdir()
         schema = infer_schema(mixed_frame, params.data)
         assert schema.features == FEATURES
-        model = build_model(schema, params.train, params.seed)
+        model = build_model(schema, derive_expectations(mixed_frame, schema), params.train, params.seed)
         model.fit(mixed_frame[schema.features], mixed_frame[schema.target])
         joblib.dump(model, folder / "model.joblib")
         (folder / "metrics.json").write_text(json.dumps(METRICS))

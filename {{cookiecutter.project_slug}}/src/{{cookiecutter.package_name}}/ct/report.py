@@ -23,6 +23,7 @@ from ..core.errors import ProjectError
 from ..core.paths import LOCK_FILE, MODEL_PATH, PREDICTIONS_FILE
 from .diffs import TOLERANCE, MetricRow, ParamRow, metric_rows, param_rows, read_dvc_diffs
 from .gate import RuleResult, check_gate
+from .input_report import input_section
 from .lockfile import locked_md5
 from .prediction_report import PICTURES, TITLE, prediction_section
 
@@ -123,6 +124,7 @@ def render_report(
 ) -> str:
     """The whole report as Markdown."""
     lines = ["## Model report", "", verdict(metrics, primary_metric, base), "", *model_section(model_md5)]
+    lines += input_section()
     lines += gate_section(gate or [])
     lines += ["### Metrics", ""]
     if metrics:
