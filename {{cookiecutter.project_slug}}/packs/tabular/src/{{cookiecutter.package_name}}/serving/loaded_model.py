@@ -15,9 +15,11 @@ from sklearn.pipeline import Pipeline
 
 from ..core.errors import ProjectError
 from ..core.hashing import output_md5
+from ..data.expectations import Expectations
 from ..modeling.estimator import STEP
 from ..modeling.inputs import STEP as INPUTS_STEP
 from .answers import answer, target_info
+from .input_checks import record_warnings
 from .prediction import Prediction, TargetInfo
 from .provenance import git_commit, read_metrics
 
@@ -48,11 +50,16 @@ class LoadedModel:
     target: TargetInfo
     version: str
     commit: str
+    expectations: Expectations
     metrics: dict[str, Any] = field(default_factory=dict)
 
     def predict(self, rows: list[dict[str, Any]]) -> list[Prediction]:
-        """The model's answer for each row."""
-        return answer(self.pipeline, pd.DataFrame.from_records(rows, columns=self.features.columns))
+        """The model's answer for each row, with a warning for each value unlike the training rows'."""
+        predictions = answer(self.pipeline, pd.DataFrame.from_records(rows, columns=self.features.columns))
+        return [
+            prediction.model_copy(update={"warnings": record_warnings(row, self.expectations, self.features.numeric)})
+            for prediction, row in zip(predictions, rows, strict=True)
+        ]
 
 
 # Before a model is loaded: a request schema without fields (the API answers 503 anyway).
@@ -104,5 +111,6 @@ def load_model(model_path: Path, metrics_path: Path) -> LoadedModel:
         target=target,
         version=output_md5(model_path),
         commit=git_commit(),
+        expectations=pipeline.named_steps[INPUTS_STEP].expectations,
         metrics=read_metrics(metrics_path),
     )
