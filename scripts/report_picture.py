@@ -12,10 +12,13 @@ prerequisites are not in requirements.txt:
 
 The README shows a real report rather than a mock-up, so this renders the demo's report, written as CI posts it
 (the pictures left in the run's artifact), the way GitHub renders a comment, screenshots it with headless
-Chromium, and trims the page to the comment.
+Chromium, and trims the page to the comment. The report's text is kept beside the picture (docs/report.md) and
+the picture carries its SHA-256: the demo's test writes the same report again and compares, so a change to the
+report that the picture does not show fails the suite until the picture is redrawn.
 """
 
 import argparse
+import hashlib
 import html
 import logging
 import shutil
@@ -25,11 +28,14 @@ import tempfile
 from pathlib import Path
 
 import markdown
-from PIL import Image, ImageChops
+from PIL import Image, ImageChops, PngImagePlugin
 
 WIDTH = 900
 PAGE_HEIGHT = 4000  # generous: the screenshot is trimmed to the comment afterwards
 MARGIN = 12  # white border kept around the comment after trimming
+
+# The PNG text key that holds the SHA-256 of the report the picture shows.
+SOURCE_KEY = "Source-SHA256"
 
 logger = logging.getLogger("report_picture")
 
@@ -94,8 +100,10 @@ def screenshot(page: Path, out: Path, chromium: str) -> None:
         raise RuntimeError(f"chromium wrote no screenshot to {out}")
 
 
-def trim(png: Path) -> None:
-    """Cut the blank page below the comment, keep a small margin, and store the PNG compactly."""
+def trim(png: Path, source_sha256: str) -> None:
+    """Cut the blank page below the comment, keep a small margin, and store the PNG compactly, labelled with the
+    SHA-256 of the report it shows.
+    """
     with Image.open(png) as shot:
         image = shot.convert("RGB")
     blank = Image.new("RGB", image.size, (255, 255, 255))
@@ -107,7 +115,9 @@ def trim(png: Path) -> None:
         logger.warning("the report fills the %dpx page: raise PAGE_HEIGHT if it is cut off", PAGE_HEIGHT)
     cropped = image.crop((0, 0, image.width, bottom))
     # A 256-colour palette keeps text and plots crisp at a fraction of the RGB size.
-    cropped.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(png, optimize=True)
+    label = PngImagePlugin.PngInfo()
+    label.add_text(SOURCE_KEY, source_sha256)
+    cropped.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(png, optimize=True, pnginfo=label)
 
 
 def main() -> None:
@@ -133,7 +143,9 @@ def main() -> None:
         except subprocess.CalledProcessError as error:
             logger.error("chromium exited with %d: %s", error.returncode, error.stderr.decode(errors="replace"))
             sys.exit(1)
-    trim(out)
+    text = report.read_bytes()
+    trim(out, hashlib.sha256(text).hexdigest())
+    out.with_suffix(".md").write_bytes(text)
     with Image.open(out) as picture:
         logger.info("wrote %s (%dx%d, %d bytes)", out, picture.width, picture.height, out.stat().st_size)
 

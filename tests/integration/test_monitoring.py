@@ -48,18 +48,26 @@ EXPOSITION_SCRIPT = """
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from {package}.serving.input_warnings import InputWarning, record_input_warnings
 from {package}.serving.prediction import Prediction, record_predictions
 from {package}.serving.prometheus import instrument
 
-# A prediction of the task's own type: text where it holds text, a number elsewhere.
-EXAMPLE = {{name: "some-label" if field.annotation is str else 0.9 for name, field in Prediction.model_fields.items()}}
+# A prediction of the task's own type: text where it holds text, a number elsewhere; with a warning on its input.
+EXAMPLE = {{
+    name: "some-label" if field.annotation is str else 0.9
+    for name, field in Prediction.model_fields.items()
+    if field.is_required()
+}}
+WARNING = InputWarning(feature="some-column", kind="imputed", message="missing")
 app = FastAPI()
 instrument(app)
 
 
 @app.post("/predict")
 async def predict() -> dict:
-    record_predictions([Prediction(**EXAMPLE)])
+    predictions = [Prediction(**EXAMPLE, warnings=[WARNING])]
+    record_predictions(predictions)
+    record_input_warnings(predictions)
     return {{}}
 
 
@@ -165,8 +173,9 @@ def test_monitoring_files_render_without_leftover_jinja(rendered: Path, dashboar
             for marker in markers:
                 assert marker not in text, f"{path.relative_to(rendered)} keeps {marker!r}"
     legends = {target["legendFormat"] for panel in dashboard["panels"] for target in panel["targets"]}
-    assert {"{{label}}", "{{le}}", "{{handler}}"} <= legends, "Grafana's legend placeholders must survive rendering"
-    leftover = {legend for legend in legends if "{" in legend} - {"{{label}}", "{{le}}", "{{handler}}"}
+    placeholders = {"{{label}}", "{{le}}", "{{handler}}", "{{feature}}: {{kind}}"}
+    assert placeholders <= legends, "Grafana's legend placeholders must survive rendering"
+    leftover = {legend for legend in legends if "{" in legend} - placeholders
     assert not leftover, f"unexpected legends: {leftover}"
     assert dashboard["title"] == "Wine Classifier: model API"
 

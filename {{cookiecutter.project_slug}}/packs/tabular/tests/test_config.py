@@ -28,8 +28,8 @@ def test_project_params_load() -> None:
         ("\nprepare: {test_size: 1.5}\n", "prepare.test_size: Input should be less than 1 (got 1.5)"),
         ("\ntrain: {n_estimators: many}\n", "train.n_estimators: Input should be a valid integer"),
         (
-            "\ndata:\n  raw: x.csv\n  target: y\n  feature_types:\n    a: date\n",
-            "data.feature_types.a: Input should be",
+            "\ndata:\n  raw: x.csv\n  target: y\n  feature_types:\n    a: datetime\n",
+            "data.feature_types.a: Input should be 'numeric', 'categorical', 'date' or 'identifier' (got 'datetime')",
         ),
     ],
 )

@@ -1,5 +1,6 @@
 """Drift checks on batches made in the test: one like the training data, one that moved, one with broken columns."""
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,12 @@ from {{ cookiecutter.package_name }}.core.config import Params
 from {{ cookiecutter.package_name }}.core.task_params import DriftParams
 from {{ cookiecutter.package_name }}.data.expectations import derive_expectations
 from {{ cookiecutter.package_name }}.data.schema import infer_schema
-from {{ cookiecutter.package_name }}.monitoring.drift import check_drift, check_schema, population_stability
+from {{ cookiecutter.package_name }}.monitoring.drift import (
+    check_drift,
+    check_schema,
+    plot_file_name,
+    population_stability,
+)
 from {{ cookiecutter.package_name }}.serving.request_log import RequestLog
 from {{ cookiecutter.package_name }}.stages.prepare import prepare, save
 from {{ cookiecutter.package_name }}.stages.train import save_model, train
@@ -40,7 +46,8 @@ def trained_project(tmp_path: Path, mixed_frame: pd.DataFrame, params: Params, m
 
 
 def test_inputs_like_the_training_data_do_not_drift(trained_project: Path) -> None:
-    fruit_inputs(300, seed=1).drop(columns="row_id").to_csv("batch.csv", index=False)
+    """A batch of whole records, with the column `data.drop` leaves out, is as in training."""
+    fruit_inputs(300, seed=1).to_csv("batch.csv", index=False)
     assert not check_drift(Path("batch.csv"), Path("drift_report.md"))
     report = Path("drift_report.md").read_text()
     assert "**No drift.**" in report
@@ -56,9 +63,16 @@ def test_moved_inputs_drift_and_the_report_plots_them(trained_project: Path) -> 
     report = Path("drift_report.md").read_text()
     assert "**Drift detected.**" in report
     assert "| size | KS " in report and "| **yes** |" in report
-    assert "![size](drift_report/size.png)" in report
-    assert Path("drift_report/size.png").read_bytes().startswith(b"\x89PNG")
-    assert Path("drift_report/colour.png").is_file()
+    assert f"![size](drift_report/{plot_file_name('size')})" in report
+    assert Path("drift_report", plot_file_name("size")).read_bytes().startswith(b"\x89PNG")
+    assert Path("drift_report", plot_file_name("colour")).is_file()
+
+
+def test_every_column_name_gets_a_plot_file_of_its_own() -> None:
+    names = ["a b", "a_b", "a/b", "Teneur en sucre é", "Teneur en sucre e", "Alcohol (%)"]
+    files = [plot_file_name(name) for name in names]
+    assert len(set(files)) == len(names)
+    assert all(re.fullmatch(r"[A-Za-z0-9_.-]+\.png", file) for file in files)
 
 
 def test_schema_problems_are_named_one_per_line(trained_project: Path, mixed_frame: pd.DataFrame) -> None:

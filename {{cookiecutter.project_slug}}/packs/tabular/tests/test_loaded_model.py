@@ -11,6 +11,7 @@ from sklearn.preprocessing import StandardScaler
 from {{ cookiecutter.package_name }}.core.config import Params
 from {{ cookiecutter.package_name }}.core.errors import ProjectError
 from {{ cookiecutter.package_name }}.core.hashing import file_md5
+from {{ cookiecutter.package_name }}.data.expectations import derive_expectations
 from {{ cookiecutter.package_name }}.data.schema import infer_schema
 from {{ cookiecutter.package_name }}.modeling.pipeline import build_model
 from {{ cookiecutter.package_name }}.serving.loaded_model import load_model
@@ -41,7 +42,8 @@ def test_the_project_model_loads_with_its_columns_target_and_version(
     tmp_path: Path, mixed_frame: pd.DataFrame, params: Params
 ) -> None:
     schema = infer_schema(mixed_frame, params.data)
-    model = build_model(schema, params.train, params.seed).fit(mixed_frame[schema.features], mixed_frame[TARGET])
+    model = build_model(schema, derive_expectations(mixed_frame, schema), params.train, params.seed)
+    model.fit(mixed_frame[schema.features], mixed_frame[TARGET])
     path = tmp_path / "model.joblib"
     joblib.dump(model, path)
     loaded = load_model(path, tmp_path / "metrics.json")

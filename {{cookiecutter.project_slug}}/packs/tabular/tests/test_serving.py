@@ -23,10 +23,12 @@ import joblib
 import pandas as pd
 import pytest
 from example_target import TARGET_INFO
+from prometheus_client.parser import text_string_to_metric_families
 from sklearn.pipeline import Pipeline
 
 import {{ cookiecutter.package_name }}
 from {{ cookiecutter.package_name }}.core.config import Params
+from {{ cookiecutter.package_name }}.data.expectations import derive_expectations
 from {{ cookiecutter.package_name }}.data.schema import infer_schema
 from {{ cookiecutter.package_name }}.modeling.estimator import STEP
 from {{ cookiecutter.package_name }}.modeling.pipeline import build_model
@@ -137,7 +139,7 @@ def served(
         folder.mkdir()
         schema = infer_schema(mixed_frame, params.data)
         assert schema.features == FEATURES
-        model = build_model(schema, params.train, params.seed)
+        model = build_model(schema, derive_expectations(mixed_frame, schema), params.train, params.seed)
         model.fit(mixed_frame[schema.features], mixed_frame[schema.target])
         joblib.dump(model, folder / "model.joblib")
         (folder / "metrics.json").write_text(json.dumps(METRICS))
@@ -165,13 +167,15 @@ def expected(model: Pipeline, frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def assert_predictions(response: httpx.Response, wanted: list[dict[str, Any]]) -> None:
-    """The response has exactly the predictions `wanted`, in order (numbers to float precision)."""
+    """The response has exactly the predictions `wanted`, in order (numbers to float precision); their warnings
+    are `test_what_training_never_showed_is_warned_about_and_counted`'s."""
     assert response.status_code == 200, response.text
     approximately = [
         {key: pytest.approx(value) if isinstance(value, float) else value for key, value in prediction.items()}
         for prediction in wanted
     ]
-    assert response.json()["predictions"] == approximately
+    answered = [{**prediction, "warnings": []} for prediction in response.json()["predictions"]]
+    assert answered == approximately
 
 
 def file_md5(path: Path) -> str:
@@ -219,6 +223,61 @@ def test_missing_values_and_unseen_categories(served: Served) -> None:
     instances = records(rows)
     instances[5]["colour"] = 12345  # a category sent as a number is the same as its text
     assert_predictions(served.client.post("/predict", json={"instances": instances}), expected(served.model, rows))
+
+
+def test_what_training_never_showed_is_warned_about_and_counted(served: Served, mixed_frame: pd.DataFrame) -> None:
+    """A missing value, a number outside the training range and an unseen category each get a warning naming
+    the column, and the counter at /metrics counts them by feature and kind."""
+    before = warning_counts(served.client.get("/metrics").text)
+    largest = float(mixed_frame["size"].max())
+    instances = [
+        {"size": 10.0, "colour": "red"},
+        {"size": None, "colour": "purple"},
+        {"size": largest + 100, "colour": None},
+    ]
+    response = served.client.post("/predict", json={"instances": instances})
+    assert response.status_code == 200, response.text
+    warnings = [prediction["warnings"] for prediction in response.json()["predictions"]]
+    assert warnings[0] == []
+    assert [(warning["feature"], warning["kind"]) for warning in warnings[1]] == [
+        ("size", "imputed"),
+        ("colour", "unseen_category"),
+    ]
+    assert "'purple' is a category no training row had" in warnings[1][1]["message"]
+    assert [(warning["feature"], warning["kind"]) for warning in warnings[2]] == [
+        ("size", "out_of_range"),
+        ("colour", "imputed"),
+    ]
+    assert f"{largest + 100:g} is outside the training range" in warnings[2][0]["message"]
+    after = warning_counts(served.client.get("/metrics").text)
+    increase = {key: after[key] - before.get(key, 0.0) for key in after}
+    assert increase == {
+        ("size", "imputed"): 1,
+        ("colour", "unseen_category"): 1,
+        ("size", "out_of_range"): 1,
+        ("colour", "imputed"): 1,
+    }
+
+
+def warning_counts(exposition: str) -> dict[tuple[str, str], float]:
+    """`model_input_warnings_total` by (feature, kind), from a /metrics page."""
+    return {
+        (sample.labels["feature"], sample.labels["kind"]): sample.value
+        for family in text_string_to_metric_families(exposition)
+        for sample in family.samples
+        if sample.name == "model_input_warnings_total"
+    }
+
+
+def test_a_record_may_hold_the_columns_the_model_ignores(served: Served) -> None:
+    """A column of `data.drop` (or an identifier) is accepted and makes no difference; an unknown one is refused."""
+    alone = served.client.post("/predict", json={"instances": [VALID]})
+    with_id = served.client.post("/predict", json={"instances": [{**VALID, "row_id": "customer 12"}]})
+    assert with_id.status_code == 200, with_id.text
+    assert with_id.json()["predictions"] == alone.json()["predictions"]
+    unknown = served.client.post("/predict", json={"instances": [{**VALID, "row_ids": 12}]})
+    assert unknown.status_code == 422
+    assert "instances.0.row_ids: Extra inputs are not permitted" in unknown.json()["message"]
 
 
 def test_concurrent_requests_each_get_their_own_answers(served: Served, mixed_frame: pd.DataFrame) -> None:

@@ -9,9 +9,13 @@ import joblib
 import pandas as pd
 from PIL import Image
 
+from {{ cookiecutter.package_name }}.core.config import Params
 from {{ cookiecutter.package_name }}.core.hashing import file_md5
 from {{ cookiecutter.package_name }}.core.paths import METRICS_FILE, PREDICTIONS_FILE
 from {{ cookiecutter.package_name }}.ct.prediction_report import PICTURES
+from {{ cookiecutter.package_name }}.data.schema import SCHEMA_FILE, TRAIN_FILE
+from {{ cookiecutter.package_name }}.stages.prepare import prepare, save
+from {{ cookiecutter.package_name }}.stages.train import train
 
 
 def test_pipeline_writes_every_output(pipeline_run: Path) -> None:
@@ -42,3 +46,30 @@ def test_model_takes_raw_records_with_holes_and_unseen_categories(pipeline_run: 
     )
     predictions = pd.Series(model.predict(records))
     assert len(predictions) == len(records) and predictions.notna().all()
+
+
+def test_dates_become_numbers_inside_the_model_and_identifiers_go_nowhere(
+    tmp_path: Path, mixed_frame: pd.DataFrame, params: Params
+) -> None:
+    """The prepared schema records the guesses; the saved model reads a raw date in its format and ignores an ID."""
+    frame = mixed_frame.assign(
+        signed=pd.date_range("2020-01-30", periods=len(mixed_frame), freq="7D").strftime("%d/%m/%Y"),
+        reference=[f"REF-{number:04d}" for number in range(len(mixed_frame))],
+    )
+    save(prepare(frame, params.data, params.prepare, params.seed), tmp_path / "prepared")
+    schema = json.loads((tmp_path / "prepared" / SCHEMA_FILE).read_text())
+    assert schema["dates"] == {"signed": "%d/%m/%Y"}
+    assert schema["identifiers"] == ["reference"]
+    assert schema["dropped"] == ["row_id"]
+    assert "reference" not in pd.read_csv(tmp_path / "prepared" / TRAIN_FILE).columns
+
+    model = train(tmp_path / "prepared", params.train, params.seed)
+    parts = model.named_steps["preprocess"].get_feature_names_out()
+    assert {"dates__signed days since 1970", "dates__signed month", "dates__signed day of week"} <= set(parts)
+    record = pd.DataFrame([{"reference": "REF-9999", "size": 10.0, "colour": "red", "signed": "13/03/2024"}])
+    numbers = model[:-1].transform(record)
+    encoded = dict(zip(parts, numbers.toarray()[0] if hasattr(numbers, "toarray") else numbers[0], strict=True))
+    assert encoded["dates__signed days since 1970"] == (pd.Timestamp("2024-03-13") - pd.Timestamp("1970-01-01")).days
+    assert encoded["dates__signed month"] == 3
+    assert encoded["dates__signed day of week"] == 2  # a Wednesday
+    assert len(model.predict(record)) == 1

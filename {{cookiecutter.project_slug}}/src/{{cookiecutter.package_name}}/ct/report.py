@@ -32,6 +32,7 @@ from .confidence import (
 from .data_changes import data_section
 from .diffs import TOLERANCE, MetricRow, ParamRow, metric_rows, param_rows, read_dvc_diffs
 from .gate import RuleResult, check_gate
+from .input_report import input_section
 from .lockfile import locked_md5
 from .prediction_report import PICTURES, TITLE, prediction_section
 from .revision_files import read_at_base
@@ -161,7 +162,7 @@ def render_report(
     """The whole report as Markdown."""
     intervals = intervals or {}
     lines = ["## Model report", "", verdict(metrics, primary_metric, base, intervals.get(primary_metric)), ""]
-    lines += [*model_section(model_md5), *gate_section(gate or [])]
+    lines += [*model_section(model_md5), *input_section(), *gate_section(gate or [])]
     lines += ["### Metrics", "", *test_rows_line(predictions, base)]
     if metrics:
         lines += [f"| Metric | `{base}` | {NEW_LABEL} | Change |", "|---|---:|---:|---:|"]

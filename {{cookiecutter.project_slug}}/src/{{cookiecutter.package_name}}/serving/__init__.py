@@ -5,6 +5,7 @@ The task's packs bring what depends on the model's input and target; the rest is
 - `loaded_model`: loads the model once and reads what it expects, and what it predicts, from the model itself;
 - `instances`: what one instance of a request is, and the settings the inputs take;
 - `prediction`: what the API answers per instance, and what Prometheus records of it;
+- `input_warnings`: what a prediction says of an input the model never saw in training, and its counter;
 - `schemas`: the request and response bodies, built from those two;
 - `batching`: joins concurrent requests into one model call;
 - `provenance`: the commit the model was trained at and its evaluation metrics;

@@ -23,6 +23,7 @@ from ..core.errors import ProjectError
 from ..core.paths import METRICS_FILE, MODEL_PATH
 from .batching import MicroBatcher
 from .error_responses import explain_http_error, refuse_invalid_request
+from .input_warnings import record_input_warnings
 from .instances import InputSettings
 from .loaded_model import NO_FEATURES, LoadedModel
 from .prediction import record_predictions
@@ -119,6 +120,7 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
         rows = [instance.model_dump(by_alias=True) for instance in request.instances]
         predictions = await batching.predict(rows)
         record_predictions(predictions)
+        record_input_warnings(predictions)
         if record_inputs:
             await asyncio.to_thread(record_inputs, rows)
         return PredictResponse(predictions=predictions, model_version=loaded.version)

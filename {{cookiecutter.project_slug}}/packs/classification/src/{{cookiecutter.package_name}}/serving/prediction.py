@@ -9,10 +9,13 @@ import numpy as np
 from prometheus_client import Counter, Histogram
 from pydantic import BaseModel, Field
 
+from .input_warnings import InputWarning
+
 
 class Prediction(BaseModel):
     label: str = Field(description="the most probable class")
     score: float = Field(description="its probability, between 0 and 1")
+    warnings: list[InputWarning] = Field(default=[], description="what the model never saw in this instance's input")
 
 
 class TargetInfo(BaseModel):

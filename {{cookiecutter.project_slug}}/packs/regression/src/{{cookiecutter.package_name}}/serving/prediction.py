@@ -10,9 +10,12 @@ from collections.abc import Iterable
 from prometheus_client import Summary
 from pydantic import BaseModel, Field
 
+from .input_warnings import InputWarning
+
 
 class Prediction(BaseModel):
     value: float = Field(description="the predicted value")
+    warnings: list[InputWarning] = Field(default=[], description="what the model never saw in this instance's input")
 
 
 class TargetInfo(BaseModel):

@@ -8,7 +8,12 @@ from pydantic import Field
 from .section import Section
 from .train_params import TrainParams
 
+# What a feature column is to the model.
 FeatureType = Literal["numeric", "categorical"]
+# What `data.feature_types` may declare a column to be: a feature type, a date (turned into numbers), or an
+# identifier (dropped, as by `data.drop`, but accepted by the API). Declaring a column also stops the prepare
+# stage's guess for it, so `categorical` keeps a column that was taken for an identifier or a date.
+ColumnKind = Literal["numeric", "categorical", "date", "identifier"]
 
 
 class DataParams(Section):
@@ -17,7 +22,7 @@ class DataParams(Section):
     raw: Path
     target: str = Field(min_length=1)
     drop: list[str] = []
-    feature_types: dict[str, FeatureType] = {}
+    feature_types: dict[str, ColumnKind] = {}
     max_missing_share: float = Field(default=0.5, ge=0, le=1)
 
 

@@ -1,9 +1,9 @@
 """What the training data looked like, written by the prepare stage as `data/prepared/expectations.json`.
 
-The expectations are the reference that new data is checked against (`make drift`): the columns and their types,
-the range of each numeric column, the categories of each categorical one, the share of missing values, and the
-labels. They come from the training split only, so the test split and production data are judged by what the
-model learned from.
+The expectations are the reference that new data is checked against (`make drift`, and the API's warnings): the
+columns and their types, the range of each numeric column and date, the categories of each categorical one, the
+share of missing values, and the labels. They come from the training split only, so the test split and production
+data are judged by what the model learned from.
 """
 
 from pathlib import Path
@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 from pydantic import BaseModel
 
+from .column_roles import parse_dates
 from .schema import FeatureSchema
 
 EXPECTATIONS_FILE = "expectations.json"
@@ -29,15 +30,22 @@ class CategoricalExpectation(BaseModel):
     missing_share: float
 
 
+class DateExpectation(BaseModel):
+    earliest: str | None  # as written in the table
+    latest: str | None
+    missing_share: float
+
+
 class Expectations(BaseModel):
     numeric: dict[str, NumericExpectation]
     categorical: dict[str, CategoricalExpectation]
+    dates: dict[str, DateExpectation] = {}
     labels: list[str]
     rows: int
 
     @property
     def columns(self) -> list[str]:
-        return [*self.numeric, *self.categorical]
+        return [*self.numeric, *self.categorical, *self.dates]
 
     def save(self, path: Path) -> None:
         path.write_text(self.model_dump_json(indent=2) + "\n", encoding="utf-8")
@@ -69,4 +77,22 @@ def derive_expectations(train: pd.DataFrame, schema: FeatureSchema) -> Expectati
             missing_share=float(train[name].isna().mean()),
         )
     labels = sorted(train[schema.target].astype(str).unique())
-    return Expectations(numeric=numeric, categorical=categorical, labels=labels, rows=len(train))
+    return Expectations(
+        numeric=numeric,
+        categorical=categorical,
+        dates={name: date_expectation(train[name], layout) for name, layout in schema.dates.items()},
+        labels=labels,
+        rows=len(train),
+    )
+
+
+def date_expectation(column: pd.Series, layout: str) -> DateExpectation:
+    """The earliest and latest dates of a column, as the table writes them."""
+    when = parse_dates(column, layout)
+    if when.isna().all():
+        return DateExpectation(earliest=None, latest=None, missing_share=float(column.isna().mean()))
+    return DateExpectation(
+        earliest=str(column.loc[when.idxmin()]),
+        latest=str(column.loc[when.idxmax()]),
+        missing_share=float(column.isna().mean()),
+    )

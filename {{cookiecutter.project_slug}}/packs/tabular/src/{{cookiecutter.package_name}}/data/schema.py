@@ -4,16 +4,20 @@ The raw table is read once, in the prepare stage, which infers a `FeatureSchema`
 Later stages read the split through that schema, so a column keeps one type from training to serving.
 """
 
+import logging
 from pathlib import Path
 
 import pandas as pd
 from pandas.api.types import is_bool_dtype, is_numeric_dtype
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from ..core.errors import ProjectError
-from ..core.task_params import DataParams, FeatureType
+from ..core.task_params import ColumnKind, DataParams, FeatureType
+from .column_roles import date_format, looks_like_identifier
 from .tables import check_target, read_csv_table
 from .target import parse_target
+
+logger = logging.getLogger(__name__)
 
 # A text column whose values are numbers in at least this share of rows is a numeric column with stray text.
 NUMERIC_WITH_TEXT_SHARE = 0.9
@@ -24,15 +28,28 @@ SCHEMA_FILE = "schema.json"
 
 
 class FeatureSchema(BaseModel):
-    """The target column and the feature columns by type."""
+    """The target column, the feature columns by type, and the columns that are not features.
+
+    Dates are features: the model turns each into numbers (`modeling.dates`), reading it in the format recorded
+    here. Identifiers (guessed or declared in `data.feature_types`) and the columns of `data.drop` are left out of
+    the model; they are recorded so that the API can accept them in a record, and the report can name them.
+    """
 
     target: str
     numeric: list[str]
     categorical: list[str]
+    dates: dict[str, str] = Field(default={}, description="each date column and the format its values are in")
+    identifiers: list[str] = Field(default=[], description="dropped: a different value in almost every row")
+    dropped: list[str] = Field(default=[], description="dropped by data.drop")
 
     @property
     def features(self) -> list[str]:
-        return [*self.numeric, *self.categorical]
+        return [*self.numeric, *self.categorical, *self.dates]
+
+    @property
+    def ignored(self) -> list[str]:
+        """Columns a record may hold that the model does not use."""
+        return [*self.dropped, *self.identifiers]
 
     def save(self, path: Path) -> None:
         path.write_text(self.model_dump_json(indent=2) + "\n", encoding="utf-8")
@@ -43,8 +60,9 @@ class FeatureSchema(BaseModel):
 
 
 def read_raw_table(path: Path, data: DataParams) -> pd.DataFrame:
-    """Read the user's CSV, with any column declared categorical kept as text, and the target as the task reads it."""
-    text_columns = {data.target} | {name for name, kind in data.feature_types.items() if kind == "categorical"}
+    """Read the user's CSV, with any column declared other than numeric kept as text, and the target as the task
+    reads it."""
+    text_columns = {data.target} | {name for name, kind in data.feature_types.items() if kind != "numeric"}
     frame = read_csv_table(path, text_columns)
     check_target(frame, data.target, path)
     frame[data.target] = read_target(frame[data.target], data.target, path)
@@ -93,6 +111,48 @@ def infer_feature_type(column: pd.Series) -> FeatureType:
     return "categorical"
 
 
+def infer_column_kind(column: pd.Series) -> ColumnKind:
+    """A date, an identifier, or a feature of the type its values have (`column_roles` says how each is told)."""
+    if date_format(column):
+        return "date"
+    if looks_like_identifier(column):
+        return "identifier"
+    return infer_feature_type(column)
+
+
+def declared_date_format(column: pd.Series, name: str, path: Path) -> str:
+    """The format of a column that params.yaml declares a date; one line naming it if its values are not dates."""
+    layout = date_format(column)
+    if layout is None:
+        example = column.dropna().astype(str).iloc[0] if column.notna().any() else "nothing"
+        raise ProjectError(
+            f"{path}: column {name!r} is declared a date but its values (such as {example!r}) do not all read as "
+            f"dates in one format; fix them, or set data.feature_types.{name} to categorical"
+        )
+    return layout
+
+
+def warn_about_guesses(kinds: dict[str, ColumnKind], declared: dict[str, ColumnKind], path: Path) -> None:
+    """Name the columns the prepare stage dropped or turned into numbers on a guess, and how to undo it."""
+    guessed = {name: kind for name, kind in kinds.items() if name not in declared}
+    identifiers = [name for name, kind in guessed.items() if kind == "identifier"]
+    dates = [name for name, kind in guessed.items() if kind == "date"]
+    if identifiers:
+        logger.warning(
+            "%s: dropped as identifiers (a different value in almost every row): %s; to keep one, set "
+            "data.feature_types.<column> to categorical or numeric in params.yaml",
+            path,
+            ", ".join(map(repr, identifiers)),
+        )
+    if dates:
+        logger.warning(
+            "%s: read as dates and turned into numbers (days since 1970, month, day of the week): %s; to keep one "
+            "as text, set data.feature_types.<column> to categorical in params.yaml",
+            path,
+            ", ".join(map(repr, dates)),
+        )
+
+
 def infer_schema(frame: pd.DataFrame, data: DataParams) -> FeatureSchema:
     """Type every column but the label and the dropped ones; `data.feature_types` overrides the guess."""
     named = {*data.drop, *data.feature_types}
@@ -102,21 +162,30 @@ def infer_schema(frame: pd.DataFrame, data: DataParams) -> FeatureSchema:
             f"params.yaml names columns that are not in {data.raw}: {', '.join(unknown)}; "
             "fix data.drop or data.feature_types"
         )
-    types: dict[str, FeatureType] = {
-        name: data.feature_types.get(name) or infer_feature_type(frame[name])
-        for name in map(str, frame.columns)
-        if name != data.target and name not in data.drop
-    }
-    if not types:
-        raise ProjectError(f"{data.raw} has no feature columns besides the label {data.target!r}")
-    check_missing_shares(frame, list(types), data.max_missing_share, data.raw)
-    for name, kind in types.items():
-        if kind == "categorical" and name not in data.feature_types:
+    candidates = [name for name in map(str, frame.columns) if name != data.target and name not in data.drop]
+    for name in candidates:
+        if name not in data.feature_types:
             check_numbers_with_stray_text(frame[name], name, data.raw)
+    kinds: dict[str, ColumnKind] = {
+        name: data.feature_types.get(name) or infer_column_kind(frame[name]) for name in candidates
+    }
+    features = [name for name, kind in kinds.items() if kind != "identifier"]
+    if not features:
+        raise ProjectError(
+            f"{data.raw} has no feature columns besides the label {data.target!r} and identifiers "
+            f"({', '.join(candidates) or 'none'}); declare a column in data.feature_types to keep it"
+        )
+    check_missing_shares(frame, features, data.max_missing_share, data.raw)
+    warn_about_guesses(kinds, data.feature_types, data.raw)
     return FeatureSchema(
         target=data.target,
-        numeric=[name for name, kind in types.items() if kind == "numeric"],
-        categorical=[name for name, kind in types.items() if kind == "categorical"],
+        numeric=[name for name, kind in kinds.items() if kind == "numeric"],
+        categorical=[name for name, kind in kinds.items() if kind == "categorical"],
+        dates={
+            name: declared_date_format(frame[name], name, data.raw) for name, kind in kinds.items() if kind == "date"
+        },
+        identifiers=[name for name, kind in kinds.items() if kind == "identifier"],
+        dropped=list(data.drop),
     )
 
 
@@ -135,7 +204,7 @@ def apply_schema(frame: pd.DataFrame, schema: FeatureSchema) -> pd.DataFrame:
 
 
 def read_split(path: Path, schema: FeatureSchema) -> tuple[pd.DataFrame, pd.Series]:
-    """Read a prepared split as features and target, typed by the schema."""
-    text_columns = [*schema.categorical, schema.target]
+    """Read a prepared split as features and target, typed by the schema (dates as the text they were)."""
+    text_columns = [*schema.categorical, *schema.dates, schema.target]
     frame = pd.read_csv(path, dtype=dict.fromkeys(text_columns, str))
     return frame[schema.features], read_target(frame[schema.target], schema.target, path)

@@ -1,7 +1,7 @@
 """The model: one scikit-learn Pipeline from raw columns to a prediction.
 
 Imputation and encoding live inside the pipeline, so the saved model takes records as they come: missing values,
-numbers sent as text, and categories never seen in training (ignored) included.
+numbers sent as text, dates as text, and categories never seen in training (ignored) included.
 """
 
 import numpy as np
@@ -12,8 +12,12 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder
 
 from ..core.train_params import TrainParams
+from ..data.expectations import Expectations
 from ..data.schema import FeatureSchema
+from .dates import date_encoder
 from .estimator import STEP, build_estimator
+from .inputs import STEP as INPUTS_STEP
+from .inputs import ModelInputs
 
 MISSING_CATEGORY = "<missing>"
 
@@ -25,7 +29,7 @@ def as_category_text(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def build_preprocessor(schema: FeatureSchema) -> ColumnTransformer:
-    """Median-impute numbers; impute a 'missing' category and one-hot encode categories."""
+    """Median-impute numbers; impute a 'missing' category and one-hot encode categories; turn dates into numbers."""
     transformers = []
     if schema.numeric:
         transformers.append(("numeric", SimpleImputer(strategy="median"), schema.numeric))
@@ -36,9 +40,17 @@ def build_preprocessor(schema: FeatureSchema) -> ColumnTransformer:
             OneHotEncoder(handle_unknown="ignore"),
         )
         transformers.append(("categorical", categorical, schema.categorical))
+    if schema.dates:
+        transformers.append(("dates", date_encoder(schema.dates), list(schema.dates)))
     return ColumnTransformer(transformers, remainder="drop")
 
 
-def build_model(schema: FeatureSchema, params: TrainParams, seed: int) -> Pipeline:
-    """The untrained pipeline: the preprocessing, then the task's estimator (`estimator`)."""
-    return Pipeline([("preprocess", build_preprocessor(schema)), (STEP, build_estimator(params, seed))])
+def build_model(schema: FeatureSchema, expectations: Expectations, params: TrainParams, seed: int) -> Pipeline:
+    """The untrained pipeline: the record's features (`inputs`), the preprocessing, then the task's estimator."""
+    return Pipeline(
+        [
+            (INPUTS_STEP, ModelInputs(schema, expectations)),
+            ("preprocess", build_preprocessor(schema)),
+            (STEP, build_estimator(params, seed)),
+        ]
+    )

@@ -6,7 +6,7 @@ batch with the training split and its expectations (written by the prepare stage
 - schema: missing and extra columns, text in numeric columns, values outside the training range, categories
   never seen in training, more missing values than in training;
 - each feature's distribution: a two-sample Kolmogorov-Smirnov test for numeric columns, the population
-  stability index (PSI) for categorical ones;
+  stability index (PSI) for categorical ones (dates have none: new inputs are later than training by nature);
 - the predictions: the model's predictions on the batch against its predictions on the training rows, compared
   as a feature of the same type (`data.target`: PSI for labels, KS for numbers).
 
@@ -17,6 +17,7 @@ Usage: python -m {{ cookiecutter.package_name }} drift BATCH_CSV [--output drift
 """
 
 import argparse
+import hashlib
 import logging
 import os
 import re
@@ -68,10 +69,13 @@ def read_batch(path: Path) -> pd.DataFrame:
         raise ProjectError(f"{path} is not a readable UTF-8 CSV: {str(error).strip()}") from None
 
 
-def check_schema(batch: pd.DataFrame, expected: Expectations, limits: DriftParams, label: str) -> list[str]:
-    """Every way the batch's columns break what training showed, one line each (a label column is allowed)."""
+def check_schema(
+    batch: pd.DataFrame, expected: Expectations, limits: DriftParams, label: str, ignored: tuple[str, ...] = ()
+) -> list[str]:
+    """Every way the batch's columns break what training showed, one line each (the label column and the columns
+    the model ignores, such as identifiers, are allowed)."""
     problems = [f"`{name}`: missing column" for name in expected.columns if name not in batch.columns]
-    known = {*expected.columns, label}
+    known = {*expected.columns, label, *ignored}
     problems += [f"`{name}`: extra column, unknown to the model" for name in batch.columns if name not in known]
     for name, numeric in expected.numeric.items():
         if name not in batch.columns:
@@ -107,6 +111,7 @@ def expected_missing_shares(expected: Expectations) -> dict[str, float]:
     return {
         **{name: numeric.missing_share for name, numeric in expected.numeric.items()},
         **{name: categorical.missing_share for name, categorical in expected.categorical.items()},
+        **{name: date.missing_share for name, date in expected.dates.items()},
     }
 
 
@@ -166,7 +171,10 @@ def prediction_drift(
 
 
 def plot_file_name(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", name) + ".png"
+    """A file name any system and Markdown link take, from any column name: unsafe characters become `_`, and a
+    short hash of the name itself keeps `a b` and `a_b` (or `é` and `e`) from sharing one file."""
+    digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:8]
+    return f"{re.sub(r'[^A-Za-z0-9_.-]', '_', name)}-{digest}.png"
 
 
 def plot_feature(name: str, reference: pd.Series, batch: pd.Series, numeric: bool, path: Path) -> None:
@@ -221,7 +229,7 @@ def check_drift(batch_path: Path, output: Path) -> bool:
     expected = Expectations.load(PREPARED_DIR / EXPECTATIONS_FILE)
     reference, _ = read_split(PREPARED_DIR / TRAIN_FILE, schema)
     batch = read_batch(batch_path)
-    problems = check_schema(batch, expected, limits, schema.target)
+    problems = check_schema(batch, expected, limits, schema.target, tuple(schema.ignored))
     drifts = feature_drifts(reference, batch, schema, limits)
     if predictions := prediction_drift(MODEL_PATH, reference, batch, schema, limits):
         drifts.append(predictions)

@@ -1,9 +1,10 @@
 """What one instance of a request is for a table: a record with one field per feature column.
 
 Each instance is an object with one field per feature column: finite JSON numbers for numeric columns, text (or a
-whole number used as a code) for categorical ones; `null` means missing, which the model imputes. Types are strict,
-as the OpenAPI document states them: `true` or `"6.5"` is not a number. The fields come from the model's own
-columns, so bad input is refused by name.
+whole number used as a code) for categorical ones, text in the training data's format for dates; `null` means
+missing, which the model imputes. A column the model ignores (an identifier, one of `data.drop`) may be sent too,
+so a record can go as it is. Types are strict, as the OpenAPI document states them: `true` or `"6.5"` is not a
+number. The fields come from the model's own columns, so bad input is refused by name.
 
 The shared API reads this module's names alone: `InputSpec`, `instance_model`, `INSTANCES` and
 `InputSettings` (the settings instances take, and how the model is loaded with them).
@@ -12,10 +13,12 @@ The shared API reads this module's names alone: `InputSpec`, `instance_model`, `
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, create_model
+import pandas as pd
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, StrictStr, create_model
 
+from ..data.column_roles import parse_dates
 from .loaded_model import FeatureSpec, LoadedModel, load_model
 from .request_log import RequestLog
 
@@ -26,8 +29,20 @@ INSTANCES = "feature records, one field per column"
 LARGEST_NUMBER = 3.4e38
 
 
+def date_check(layout: str) -> AfterValidator:
+    """Refuse a date that does not read in the format of the training data (`null` is a missing date)."""
+
+    def check(value: str | None) -> str | None:
+        if value is not None and parse_dates(pd.Series([value]), layout).isna().all():
+            raise ValueError(f"not a date in the format of the training data ({layout}); send null if missing")
+        return value
+
+    return AfterValidator(check)
+
+
 def instance_model(features: FeatureSpec) -> type[BaseModel]:
-    """One pydantic field per column; columns are aliases, so any CSV header works as a field name."""
+    """One pydantic field per column; columns are aliases, so any CSV header works as a field name. Columns the
+    model ignores (identifiers, `data.drop`) are accepted with any value and left out of the record."""
     fields: dict[str, Any] = {}
     for index, (column, typical) in enumerate(features.numeric.items()):
         number = Field(
@@ -36,6 +51,12 @@ def instance_model(features: FeatureSpec) -> type[BaseModel]:
         fields[f"numeric_{index}"] = (float | None, number)
     for index, (column, typical) in enumerate(features.categorical.items()):
         fields[f"categorical_{index}"] = (StrictStr | StrictInt | None, Field(alias=column, examples=[typical]))
+    for index, (column, typical) in enumerate(features.dates.items()):
+        date = Annotated[StrictStr | None, date_check(features.date_layouts[column])]
+        fields[f"date_{index}"] = (date, Field(alias=column, examples=[typical]))
+    for index, column in enumerate(features.ignored):
+        ignored = Field(default=None, alias=column, exclude=True, description="not used by the model: ignored")
+        fields[f"ignored_{index}"] = (Any, ignored)
     config = ConfigDict(extra="forbid", json_schema_extra={"examples": [features.example()]})
     return create_model("Instance", __config__=config, **fields)
 

@@ -1,8 +1,8 @@
 """The served model, loaded once, and what it expects, read from the fitted pipeline itself.
 
 The saved pipeline knows its own columns (numeric ones with their training medians, categorical ones with the
-categories seen in training) and what it predicts, so the image needs nothing from the pipeline but the model file
-and, for `/model`, the metrics of its evaluation.
+categories seen in training, dates with their format, and the columns it ignores) and what it predicts, so the
+image needs nothing from the pipeline but the model file and, for `/model`, the metrics of its evaluation.
 """
 
 from dataclasses import dataclass, field
@@ -15,25 +15,32 @@ from sklearn.pipeline import Pipeline
 
 from ..core.errors import ProjectError
 from ..core.hashing import output_md5
+from ..data.expectations import Expectations
 from ..modeling.estimator import STEP
+from ..modeling.inputs import STEP as INPUTS_STEP
 from .answers import answer, target_info
+from .input_checks import record_warnings
 from .prediction import Prediction, TargetInfo
 from .provenance import git_commit, read_metrics
 
 
 @dataclass(frozen=True)
 class FeatureSpec:
-    """The model's input columns by type, with a typical value for each (for the API's examples)."""
+    """The model's input columns by type, with a typical value for each (for the API's examples), the format of
+    each date, and the columns a record may hold that the model does not use."""
 
     numeric: dict[str, float]
     categorical: dict[str, str]
+    dates: dict[str, str | None] = field(default_factory=dict)
+    date_layouts: dict[str, str] = field(default_factory=dict)
+    ignored: tuple[str, ...] = ()
 
     @property
     def columns(self) -> list[str]:
-        return [*self.numeric, *self.categorical]
+        return [*self.numeric, *self.categorical, *self.dates]
 
     def example(self) -> dict[str, Any]:
-        return {**self.numeric, **self.categorical}
+        return {**self.numeric, **self.categorical, **self.dates}
 
 
 @dataclass(frozen=True)
@@ -43,11 +50,16 @@ class LoadedModel:
     target: TargetInfo
     version: str
     commit: str
+    expectations: Expectations
     metrics: dict[str, Any] = field(default_factory=dict)
 
     def predict(self, rows: list[dict[str, Any]]) -> list[Prediction]:
-        """The model's answer for each row."""
-        return answer(self.pipeline, pd.DataFrame.from_records(rows, columns=self.features.columns))
+        """The model's answer for each row, with a warning for each value unlike the training rows'."""
+        predictions = answer(self.pipeline, pd.DataFrame.from_records(rows, columns=self.features.columns))
+        return [
+            prediction.model_copy(update={"warnings": record_warnings(row, self.expectations, self.features.numeric)})
+            for prediction, row in zip(predictions, rows, strict=True)
+        ]
 
 
 # Before a model is loaded: a request schema without fields (the API answers 503 anyway).
@@ -55,7 +67,9 @@ NO_FEATURES = FeatureSpec(numeric={}, categorical={})
 
 
 def feature_spec(pipeline: Pipeline) -> FeatureSpec:
-    """Columns and typical values from the fitted ColumnTransformer built by `pipeline.build_preprocessor`."""
+    """Columns and typical values from the fitted ColumnTransformer built by `pipeline.build_preprocessor`, and
+    the rest from what the model's first step (`modeling.inputs`) recorded of training."""
+    inputs = pipeline.named_steps[INPUTS_STEP]
     numeric: dict[str, float] = {}
     categorical: dict[str, str] = {}
     for name, transformer, columns in pipeline.named_steps["preprocess"].transformers_:
@@ -65,7 +79,13 @@ def feature_spec(pipeline: Pipeline) -> FeatureSpec:
         elif name == "categorical":
             categories = transformer.named_steps["onehotencoder"].categories_
             categorical = {column: str(seen[0]) for column, seen in zip(columns, categories, strict=True)}
-    return FeatureSpec(numeric=numeric, categorical=categorical)
+    return FeatureSpec(
+        numeric=numeric,
+        categorical=categorical,
+        dates={name: inputs.expectations.dates[name].latest for name in inputs.schema.dates},
+        date_layouts=dict(inputs.schema.dates),
+        ignored=tuple(inputs.schema.ignored),
+    )
 
 
 def load_model(model_path: Path, metrics_path: Path) -> LoadedModel:
@@ -82,8 +102,8 @@ def load_model(model_path: Path, metrics_path: Path) -> LoadedModel:
         features, target = feature_spec(pipeline), target_info(pipeline)
     except (AttributeError, KeyError, TypeError, ValueError):
         raise ProjectError(
-            f"{model_path} is not a pipeline of this project's shape (a 'preprocess' column transformer, then a "
-            f"{STEP!r}): {retrain}"
+            f"{model_path} is not a pipeline of this project's shape ({INPUTS_STEP!r}, a 'preprocess' column "
+            f"transformer, then {STEP!r}): {retrain}"
         ) from None
     return LoadedModel(
         pipeline=pipeline,
@@ -91,5 +111,6 @@ def load_model(model_path: Path, metrics_path: Path) -> LoadedModel:
         target=target,
         version=output_md5(model_path),
         commit=git_commit(),
+        expectations=pipeline.named_steps[INPUTS_STEP].expectations,
         metrics=read_metrics(metrics_path),
     )

@@ -13,6 +13,7 @@ from sklearn.pipeline import Pipeline
 from ..core.atomic import atomic_file
 from ..core.config import load_params
 from ..core.train_params import TrainParams
+from ..data.expectations import EXPECTATIONS_FILE, Expectations
 from ..data.schema import SCHEMA_FILE, TRAIN_FILE, FeatureSchema, read_split
 from ..modeling.pipeline import build_model
 
@@ -23,7 +24,8 @@ def train(prepared_dir: Path, params: TrainParams, seed: int) -> Pipeline:
     """Fit a fresh pipeline on the prepared training split."""
     schema = FeatureSchema.load(prepared_dir / SCHEMA_FILE)
     features, labels = read_split(prepared_dir / TRAIN_FILE, schema)
-    model = build_model(schema, params, seed)
+    expectations = Expectations.load(prepared_dir / EXPECTATIONS_FILE)
+    model = build_model(schema, expectations, params, seed)
     model.fit(features, labels)
     logger.info("trained on %d rows and %d features", len(features), len(schema.features))
     return model
