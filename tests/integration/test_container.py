@@ -28,7 +28,7 @@ import yaml
 
 from ..support.act_runner import STANDINS, ActRun, ContainerEngine, run_act, stages_executed
 from ..support.containers import BaseImageBuild, Podman, host_ca_bundle, missing_tools, wait_for_status
-from ..support.helpers import TEMPLATE_DIR, VENV_BIN, commit_all, dvc_repro, project_env, render, run
+from ..support.helpers import TEMPLATE_DIR, VENV_BIN, commit_all, dvc_repro, make, project_env, render, run
 from ..support.processes import free_port, running
 from ..support.registry import Registry, running_registry
 from ..support.rehearsal import (
@@ -155,6 +155,7 @@ def image(builder: Builder, tmp_path_factory: pytest.TempPathFactory) -> BuiltIm
         project = render(scratch / "render", python_version="3.11", dvc_remote_url=str(scratch / "remote"))
         dvc_repro(project)
         commit_all(project, "First model")
+        make(project, "model-card")
     return build_locked_image(builder, project, name, MODEL)
 
 
@@ -206,6 +207,10 @@ def test_image_serves_the_locked_model(image: BuiltImage) -> None:
         _, info = wait_for_status("GET", f"{url}/model")
         assert (info["version"], info["commit"]) == (image.model_md5, image.revision)
         assert info["metrics"] == yaml.safe_load((project / "metrics/metrics.json").read_text(encoding="utf-8"))
+        assert info["card"] == "/model/card"
+        card = httpx.get(f"{url}/model/card", timeout=10)
+        assert card.headers["content-type"].startswith("text/markdown")
+        assert card.text == (project / "MODEL_CARD.md").read_text(encoding="utf-8")
         wait_for_status("GET", f"{url}/health")
 
         health = podman.run("healthcheck", "run", container, check=False)
@@ -216,7 +221,7 @@ def test_image_serves_the_locked_model(image: BuiltImage) -> None:
         # The context let in only what the image needs: no data, tests, git or DVC cache.
         listing = podman.run("exec", container, "python", "-c", LIST_APP).stdout
         assert json.loads(listing) == {
-            "/app": ["metrics", "models", "pyproject.toml", "requirements-serve.txt", "src"],
+            "/app": ["MODEL_CARD.md", "metrics", "models", "pyproject.toml", "requirements-serve.txt", "src"],
             "/app/models": ["model.joblib"],
             "/app/metrics": ["metrics.json"],
         }
@@ -253,6 +258,7 @@ def test_image_builds_without_metrics(image: BuiltImage, tmp_path: Path) -> None
     build(image.podman, context, name, image.build_args)
     listing = image.podman.run("run", "--rm", name, "ls", "-A", "/app/metrics").stdout.split()
     assert listing == []
+    assert "MODEL_CARD.md" not in image.podman.run("run", "--rm", name, "ls", "-A", "/app").stdout.split()
 
 
 TEXT_MODEL = "models/model"

@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "evaluate": ("stages.evaluate", "pipeline stage: score the model on the test rows"),
     "report": ("ct.report", "write the pull-request report against a base revision"),
     "gate": ("ct.gate", "apply the quality gate of params.yaml against a base revision"),
+    "model-card": ("ct.model_card", "write MODEL_CARD.md for the current model"),
     "ci": ("ct.ci", "the CI training step: repro, push, report, commit dvc.lock"),
     "release": ("ct.release", "pull the model dvc.lock records, its hash checked"),
 {%- if task.drift %}

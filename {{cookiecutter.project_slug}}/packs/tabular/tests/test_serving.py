@@ -40,6 +40,7 @@ START_TIMEOUT_S = 60.0  # importing scikit-learn takes seconds, more on a busy C
 STOP_TIMEOUT_S = 10.0
 FEATURES = ["size", "colour"]
 METRICS = {"accuracy": 0.9, "macro_f1": 0.88}
+CARD = "# Model card: test\n\n## Intended use (by hand)\n\nNaming wines, not pricing them.\n"
 SRC_DIR = Path({{ cookiecutter.package_name }}.__file__).resolve().parents[1]
 SERVE_COMMAND = [sys.executable, "-m", {{ cookiecutter.package_name }}.__name__, "serve"]
 
@@ -143,6 +144,7 @@ def served(
         model.fit(mixed_frame[schema.features], mixed_frame[schema.target])
         joblib.dump(model, folder / "model.joblib")
         (folder / "metrics.json").write_text(json.dumps(METRICS))
+        (folder / "MODEL_CARD.md").write_text(CARD, encoding="utf-8")  # where the image has it: beside the app
         settings = {
             "MODEL_PATH": str(folder / "model.joblib"),
             "METRICS_PATH": str(folder / "metrics.json"),
@@ -198,6 +200,10 @@ def test_model_describes_what_is_served(served: Served) -> None:
     assert {key: info[key] for key in TARGET_INFO} == TARGET_INFO
     assert info["features"] == FEATURES
     assert info["metrics"] == METRICS
+    assert info["card"] == "/model/card"
+    card = served.client.get(info["card"])
+    assert card.headers["content-type"] == "text/markdown; charset=utf-8"
+    assert card.text == CARD
 
 
 def test_predictions_are_the_models(served: Served, mixed_frame: pd.DataFrame) -> None:
@@ -374,6 +380,9 @@ def test_without_a_model_the_server_runs_but_is_not_ready(no_model_server: Serve
         assert response.status_code == 503, response.text
         assert response.json()["message"].startswith("no model loaded: ")
         assert "missing.joblib" in response.json()["message"]
+    card = client.get("/model/card")
+    assert card.status_code == 404
+    assert card.json()["message"] == "no model card: MODEL_CARD.md is not in the image"
 
 
 def test_extreme_but_valid_values_are_predicted(served: Served) -> None:

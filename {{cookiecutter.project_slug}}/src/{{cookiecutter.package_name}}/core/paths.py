@@ -13,5 +13,6 @@ MODEL_PATH = Path("{{ task.model }}")
 METRICS_DIR = Path("metrics")
 METRICS_FILE = METRICS_DIR / "metrics.json"
 PREDICTIONS_FILE = METRICS_DIR / "predictions.csv"
+MODEL_CARD_FILE = Path("MODEL_CARD.md")
 # The pictures of the predictions that the task's evaluation draws for the report:
 {% for pack in task.packs %}{% include "packs/" ~ pack ~ "/include/paths.py" ignore missing %}{% endfor -%}

@@ -123,3 +123,22 @@ def change_intervals(new_csv: str, base_csv: str, metrics: Sequence[str]) -> dic
         low, high = interval(new, base, BATCH_SCORERS[metric])
         intervals[metric] = ChangeInterval(low, high, paired, new_rows=len(new), base_rows=len(base))
     return intervals
+
+
+def value_interval(actual: np.ndarray, predicted: np.ndarray, score: BatchScore) -> tuple[float, float]:
+    """The interval of one metric's own value on these test rows."""
+
+    def value(rows: np.ndarray, axis: int = -1) -> np.ndarray:
+        return score(actual[rows], predicted[rows])
+
+    return draw(value, np.arange(len(actual)))
+
+
+def value_intervals(predictions_csv: str, metrics: Sequence[str]) -> dict[str, tuple[float, float]]:
+    """The interval of each named metric's value, for the model card; none with under two test rows."""
+    predictions = read_predictions(predictions_csv)
+    if len(predictions) < 2:
+        return {}
+    actual, predicted = predictions.actual.to_numpy(), predictions.predicted.to_numpy()
+    scored = [metric for metric in metrics if metric in BATCH_SCORERS]
+    return {metric: value_interval(actual, predicted, BATCH_SCORERS[metric]) for metric in scored}

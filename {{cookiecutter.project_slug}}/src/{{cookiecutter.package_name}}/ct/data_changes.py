@@ -41,7 +41,7 @@ class TableShape:
 def pipeline_outputs(base: str) -> set[Path]:
     """What the pipeline writes, at the base or here: these change with every retraining, so they are not data."""
     here = recorded_outputs(LOCK_FILE.read_text(encoding="utf-8")) if LOCK_FILE.is_file() else {}
-    return outputs_recorded_at(base) | set(here)
+    return set(outputs_recorded_at(base)) | set(here)
 
 
 def changed_data(base: str) -> dict[str, str]:

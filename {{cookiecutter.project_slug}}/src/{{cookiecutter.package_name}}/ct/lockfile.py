@@ -20,6 +20,18 @@ def recorded_outputs(lock_text: str) -> dict[Path, str]:
     return {Path(output["path"]): output.get("md5", "") for output in outputs}
 
 
+def locked_dependency_md5(path: Path, lock_file: Path = LOCK_FILE) -> str | None:
+    """The md5 that the workspace's `dvc.lock` records for a stage's input (the first stage that reads it)."""
+    if not lock_file.is_file():
+        return None
+    stages = (yaml.safe_load(lock_file.read_text(encoding="utf-8")) or {}).get("stages") or {}
+    for stage in stages.values():
+        for dependency in stage.get("deps") or []:
+            if Path(dependency["path"]) == path:
+                return dependency.get("md5")
+    return None
+
+
 def locked_md5(output_path: Path, lock_file: Path = LOCK_FILE) -> str:
     """The md5 that the workspace's `dvc.lock` records for one stage output."""
     if not lock_file.is_file():
@@ -30,7 +42,23 @@ def locked_md5(output_path: Path, lock_file: Path = LOCK_FILE) -> str:
     return md5
 
 
-def outputs_recorded_at(revision: str) -> set[Path]:
-    """The outputs that `revision`'s dvc.lock records (none when it has no dvc.lock)."""
+def outputs_recorded_at(revision: str) -> dict[Path, str]:
+    """The outputs that `revision`'s dvc.lock records, with their md5s (none when it has no dvc.lock)."""
     shown = subprocess.run(["git", "show", f"{revision}:{LOCK_FILE}"], capture_output=True, text=True, check=False)
-    return set(recorded_outputs(shown.stdout)) if shown.returncode == 0 else set()
+    return recorded_outputs(shown.stdout) if shown.returncode == 0 else {}
+
+
+def previous_model_revision(model_path: Path, lock_file: Path = LOCK_FILE) -> str | None:
+    """The latest earlier commit (first parents only) whose dvc.lock records another model than the workspace's."""
+    current = locked_md5(model_path, lock_file)
+    log = subprocess.run(
+        ["git", "log", "--first-parent", "--format=%H", "HEAD", "--", str(lock_file)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    for revision in log.stdout.split():
+        recorded = outputs_recorded_at(revision).get(model_path)
+        if recorded and recorded != current:
+            return revision
+    return None

@@ -4,9 +4,10 @@ The pull request's report evaluated the model whose hash CI wrote into `dvc.lock
 `make release-model` on the commit that Train recorded for main: it refuses a `dvc.lock` that does not match
 that commit's code, parameters and data (two merged pull requests that both retrained leave main's lock
 describing only one of them), then pulls the model from the DVC remote and refuses to go on when the remote
-does not have it or the file that arrived has another hash. The model's evaluation metrics come
-too, for the API's `/model`. The hash is handed to the image build as a label, so a running container can
-always be traced back to the model and the report.
+does not have it or the file that arrived has another hash. The model's evaluation metrics and predictions
+come too, for the API's `/model`, and the model card is written for it (`model_card`, against the last commit
+that recorded another model), for the image to serve at `/model/card`. The hash is handed to the image build
+as a label, so a running container can always be traced back to the model and the report.
 
 Usage: python -m {{ cookiecutter.package_name }} release [--model models/model.joblib]
 """
@@ -19,9 +20,10 @@ from pathlib import Path
 
 from ..core.errors import ProjectError
 from ..core.hashing import output_md5
-from ..core.paths import LOCK_FILE, METRICS_FILE, MODEL_PATH
+from ..core.paths import LOCK_FILE, METRICS_FILE, MODEL_PATH, PREDICTIONS_FILE
 from .ci import write_step_outputs
-from .lockfile import locked_md5
+from .lockfile import locked_md5, previous_model_revision
+from .model_card import write_model_card
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +61,12 @@ def pull_output(output_path: Path) -> None:
         )
 
 
+def pull_if_present(output_path: Path) -> None:
+    """Fetch an output that only adds to the release (the card's intervals): a remote without it is no error."""
+    if subprocess.run(["dvc", "pull", str(output_path)], check=False).returncode != 0:
+        logger.warning("no %s in the DVC remote: the model card goes without its intervals", output_path)
+
+
 def release_model(lock_file: Path, output_path: Path) -> str:
     """Pull the locked model and return its md5 once the file on disk is proven to be that model."""
     expected = locked_md5(output_path, lock_file)
@@ -79,5 +87,7 @@ def main() -> None:
     check_lock_matches_pipeline()
     md5 = release_model(LOCK_FILE, args.model)
     pull_output(METRICS_FILE)
+    pull_if_present(PREDICTIONS_FILE)
+    write_model_card(previous_model_revision(args.model))
     write_step_outputs({"model-md5": md5}, os.environ)
     logger.info("%s matches %s: md5 %s", args.model, LOCK_FILE, md5)

@@ -1,5 +1,5 @@
 {%- set task = cookiecutter._tasks[cookiecutter.task] -%}
-"""The FastAPI application: prediction, model information, health, readiness and metrics.
+"""The FastAPI application: prediction, model information and card, health, readiness and metrics.
 
 The model is loaded once, when the app is created, because the request schema (and the OpenAPI examples) come
 from its columns. A server whose model failed to load still starts and answers `/health`, but `/ready` and
@@ -17,10 +17,11 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import PlainTextResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..core.errors import ProjectError
-from ..core.paths import METRICS_FILE, MODEL_PATH
+from ..core.paths import METRICS_FILE, MODEL_CARD_FILE, MODEL_PATH
 from .batching import MicroBatcher
 from .error_responses import explain_http_error, refuse_invalid_request
 from .input_warnings import record_input_warnings
@@ -35,15 +36,17 @@ logger = logging.getLogger(__name__)
 NAME = "{{ cookiecutter.project_slug }}"
 # Instances per request, from the task table: what the model answers well within a second on two CPU cores.
 DEFAULT_MAX_BATCH_SIZE = {{ task.max_batch_size }}
+CARD_ROUTE = "/model/card"
 
 
 @dataclass(frozen=True)
 class ServingSettings:
     """Where the model is, how much one request may ask, and the inputs' own settings; read from the environment:
-    MODEL_PATH, METRICS_PATH, MAX_BATCH_SIZE, and those `instances.InputSettings` reads."""
+    MODEL_PATH, METRICS_PATH, MODEL_CARD_PATH, MAX_BATCH_SIZE, and those `instances.InputSettings` reads."""
 
     model_path: Path = MODEL_PATH
     metrics_path: Path = METRICS_FILE
+    card_path: Path = MODEL_CARD_FILE
     max_batch_size: int = DEFAULT_MAX_BATCH_SIZE
     inputs: InputSettings = InputSettings()
 
@@ -55,6 +58,7 @@ class ServingSettings:
         return cls(
             model_path=Path(environ.get("MODEL_PATH", cls.model_path)),
             metrics_path=Path(environ.get("METRICS_PATH", cls.metrics_path)),
+            card_path=Path(environ.get("MODEL_CARD_PATH", cls.card_path)),
             max_batch_size=int(size_text),
             inputs=InputSettings.from_environment(environ),
         )
@@ -77,6 +81,7 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
     PredictRequest = predict_request_model(features, settings.max_batch_size)  # noqa: N806 (a class)
     batcher = MicroBatcher(model.predict, settings.max_batch_size) if model else None
     record_inputs = settings.inputs.recorder(model) if model else None
+    card = settings.card_path.read_text(encoding="utf-8") if settings.card_path.is_file() else None
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -136,7 +141,15 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
             commit=loaded.commit,
             features=loaded.features.columns,
             metrics=loaded.metrics,
+            card=CARD_ROUTE if card is not None else None,
         )
+
+    @app.get(CARD_ROUTE, response_class=PlainTextResponse, responses={404: dict(model=Problem)})
+    async def model_card() -> PlainTextResponse:
+        """The model card (Markdown) that Deploy wrote for the served model: data, features, metrics, limits."""
+        if card is None:
+            raise HTTPException(status_code=404, detail=f"no model card: {settings.card_path} is not in the image")
+        return PlainTextResponse(card, media_type="text/markdown; charset=utf-8")
 
     @app.get("/health")
     async def health() -> dict[str, str]:

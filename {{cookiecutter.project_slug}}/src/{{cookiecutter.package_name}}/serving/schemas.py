@@ -38,6 +38,7 @@ class ModelInfo(TargetInfo):
     commit: str = Field(description="the git commit the model was trained from")
     features: list[str]
     metrics: dict[str, Any] = Field(description="the evaluation stage's metrics/metrics.json")
+    card: str | None = Field(default=None, description="where the model card is served; none without a card")
 
 
 def predict_request_model(features: InputSpec, max_batch_size: int) -> type[BaseModel]:

@@ -11,6 +11,8 @@ import pandas as pd
 from ..core.paths import CONFUSION_MATRIX_FILE
 
 TITLE = "Confusion matrix"
+# Fewer test rows than this in a class, and its precision and recall move by 0.1 or more with one row.
+LITTLE_SUPPORT = 10
 # The evaluate stage's pictures, shown in the report beside the base's.
 PICTURES = (CONFUSION_MATRIX_FILE,)
 
@@ -19,6 +21,17 @@ def target_summary(labels: pd.Series) -> dict[str, str]:
     """The rows of each class in a table's target column (read as text), for the report's data section."""
     counts = labels.value_counts().sort_index()
     return {f"rows of class `{label}`": str(count) for label, count in counts.items()}
+
+
+def caveats(predictions_csv: str) -> list[str]:
+    """The classes whose figures rest on too few test rows to trust, for the model card."""
+    actual = pd.read_csv(io.StringIO(predictions_csv), dtype=str, keep_default_na=False)["actual"]
+    support = actual.value_counts().sort_index()
+    thin = [f"`{label}` ({count})" for label, count in support.items() if count < LITTLE_SUPPORT]
+    if not thin:
+        return [f"Every class has at least {LITTLE_SUPPORT} test rows.", ""]
+    few = f"Classes with fewer than {LITTLE_SUPPORT} test rows"
+    return [f"{few}, whose figures are not to be trusted: {', '.join(thin)}.", ""]
 
 
 def confusion_counts(predictions_csv: str) -> pd.DataFrame:

@@ -43,6 +43,17 @@ def target_summary(values: pd.Series) -> dict[str, str]:
     return {f"{statistic} of `{values.name}`": format_figure(numbers.agg(statistic)) for statistic in STATISTICS}
 
 
+def caveats(predictions_csv: str) -> list[str]:
+    """How far the errors reach, for the model card: the figures rest on the test rows' own range of values."""
+    predictions = pd.read_csv(io.StringIO(predictions_csv))
+    low, high = predictions["actual"].min(), predictions["actual"].max()
+    return [
+        f"Scored on {len(predictions)} test rows whose actual values run from {format_figure(low)} to "
+        f"{format_figure(high)}: outside that range, the figures say nothing.",
+        "",
+    ]
+
+
 def prediction_section(new_predictions: str, base_predictions: str | None, base: str) -> list[str]:
     """Both models' error summaries side by side (this change's alone when the base has none)."""
     new = error_summary(new_predictions)

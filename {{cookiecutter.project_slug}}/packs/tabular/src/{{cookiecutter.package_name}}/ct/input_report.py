@@ -1,4 +1,5 @@
-"""A table's part of the pull-request report: the columns the model does not take as they are.
+"""A table's part of the pull-request report and the model card: the features, and the columns the model does
+not take as they are.
 
 The prepare stage drops identifiers and turns dates into numbers on a guess (`data.column_roles`); a reviewer
 should see that, since a column dropped by mistake is a feature lost. Read from the prepared schema, so the report
@@ -13,6 +14,16 @@ from ..data.schema import SCHEMA_FILE, FeatureSchema
 
 def code_names(columns: list[str]) -> str:
     return ", ".join(f"`{name}`" for name in columns)
+
+
+def feature_lines() -> list[str]:
+    """The model's features by type, from the prepared schema, for the model card."""
+    try:
+        schema = FeatureSchema.load(PREPARED_DIR / SCHEMA_FILE)
+    except (OSError, ValidationError):
+        return ["_No prepared schema: run `dvc repro`._", ""]
+    kinds = (("Numeric", schema.numeric), ("Categorical", schema.categorical), ("Dates", list(schema.dates)))
+    return [*(f"- {kind}: {code_names(names)}" for kind, names in kinds if names), ""]
 
 
 def input_section() -> list[str]:

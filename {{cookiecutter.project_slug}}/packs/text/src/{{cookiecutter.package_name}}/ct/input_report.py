@@ -1,8 +1,17 @@
-"""A text's part of the pull-request report: nothing, since the model reads the one text column as it is.
+"""A text's part of the pull-request report and the model card: the one text column, which the model reads as it
+is, so the report has nothing to add.
 
 A table's input adds a line here naming the columns its model does not take as they are; the report calls
 `input_section` for either input.
 """
+
+from ..core.config import load_params
+
+
+def feature_lines() -> list[str]:
+    """The model's one input, for the model card."""
+    params = load_params()
+    return [f"- Text: `{params.data.text}`, up to {params.train.max_length} tokens of it", ""]
 
 
 def input_section() -> list[str]:
