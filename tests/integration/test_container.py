@@ -134,7 +134,7 @@ def build_locked_image(
 def builder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Builder]:
     """The Debian base, started once per session; everything built on it is removed at the end."""
     if missing := missing_tools():
-        pytest.fail("cannot build images here: " + "; ".join(missing) + " (.ci/run installs what is missing)")
+        pytest.fail("cannot build images here: " + "; ".join(missing) + " (`make test` installs what is missing)")
     scratch = tmp_path_factory.mktemp("container-base")
     podman = Podman.isolated(scratch / "podman")
     base_build = BaseImageBuild(scratch)
