@@ -197,6 +197,7 @@ def test_the_readme_steps_work_with_cookiecutter_alone(tmp_path: Path) -> None:
     install = make_in(project, env, "install", f"VENV={venv}")
     assert install.returncode == 0, install.stdout + install.stderr
     assert "set-up: dvc init --quiet" in install.stderr
+    assert "Requirement already satisfied: scikit-learn" in install.stdout, "pip shows its progress, not --quiet"
     assert project_files(project) == expected_files("wine_classifier")
     assert f"url = {remote}" in (project / ".dvc/config").read_text(encoding="utf-8")
     assert not dvc_analytics_enabled(project)
