@@ -3,6 +3,9 @@
 Renders the template into build/demo, then does what a user and CI would: the first pipeline run committed on
 main, a branch that changes a hyperparameter, the pipeline again, the pull-request report against main, and a
 prediction from the branch's model served over HTTP on 127.0.0.1. A local folder stands in for the S3 remote.
+
+It needs cookiecutter alone (`make demo` runs it in an environment with nothing else): the project's own
+`make install` installs the rest, into a venv of its own, and finishes the git and DVC set-up.
 """
 
 import argparse
@@ -29,6 +32,14 @@ PACKAGE = "wine_classifier"
 LABEL_COLUMN = "cultivar"
 TEST_ROWS = Path("data/prepared/test.csv")
 SERVER_START_TIMEOUT_S = 60.0
+# What the loop does, in order: each is announced as it starts.
+STEPS = (
+    "render the template with the default answers (a local folder as the DVC remote)",
+    "install the project (its `make install`) and train main's first model",
+    "branch, change a hyperparameter, train again",
+    "write the pull-request report against main",
+    "serve the branch's model and ask it about three rows",
+)
 
 logger = logging.getLogger("demo")
 
@@ -43,6 +54,11 @@ def demo_env(venv: Path) -> dict[str, str]:
             env.setdefault(f"GIT_{role}_NAME", "CT Demo")
             env.setdefault(f"GIT_{role}_EMAIL", "ct-demo@example.com")
     return env
+
+
+def announce(number: int) -> None:
+    """Say which step of the loop starts, so that a long one (the first install) is not mistaken for a hang."""
+    logger.info("step %d/%d: %s", number, len(STEPS), STEPS[number - 1])
 
 
 def step(command: list[str], cwd: Path, env: dict[str, str]) -> None:
@@ -77,11 +93,16 @@ REQUIREMENT_FILES = ("requirements.txt", "requirements-serve.txt", "pyproject.to
 
 
 def ensure_venv(project: Path, venv: Path, env: dict[str, str]) -> None:
-    """`make install` into the reused venv when it is new or the project's requirements changed since."""
+    """The project's `make install` into the reused venv: pip runs only when the requirements changed since.
+
+    The project is rendered afresh each run, so its requirement files are always newer than the venv's
+    `.installed` stamp (the project's Makefile compares them): when their content is unchanged, the stamp is
+    touched, and `make install` only runs its set-up step.
+    """
     digest = hashlib.sha256(b"".join((project / name).read_bytes() for name in REQUIREMENT_FILES)).hexdigest()
     marker = venv / ".demo-requirements"
     if marker.is_file() and marker.read_text() == digest:
-        return
+        (venv / ".installed").touch()
     step(["make", "--no-print-directory", "install", f"VENV={venv}"], project, env)
     marker.write_text(digest)
 
@@ -90,15 +111,18 @@ def run_loop(project: Path, venv: Path, env: dict[str, str]) -> Path:
     """Main's first model, then a branch with a changed hyperparameter, reported against main."""
     make = ["make", "--no-print-directory"]
     venv_arg = f"VENV={venv}"
+    announce(2)
     ensure_venv(project, venv, env)
     step([*make, "repro", venv_arg], project, env)
     step(["git", "add", "-A"], project, env)
     step(["git", "commit", "--quiet", "-m", "First model"], project, env)
     step([str(venv / "bin" / "dvc"), "push", "--run-cache"], project, env)
+    announce(3)
     step(["git", "checkout", "--quiet", "-b", DEMO_BRANCH], project, env)
     change_param(project)
     step([*make, "repro", venv_arg], project, env)
     step(["git", "commit", "--quiet", "-am", "Change max_depth"], project, env)
+    announce(4)
     step([*make, "report", venv_arg], project, env)
     return project / "report.md"
 
@@ -165,9 +189,11 @@ def main() -> None:
     )
     args = parser.parse_args()
     env = demo_env(args.venv.resolve())
+    announce(1)
     project = render_project(args.workdir.resolve())
     try:
         report = run_loop(project, args.venv.resolve(), env)
+        announce(5)
         answer = serve_and_predict(project, args.venv.resolve(), env)
     except subprocess.CalledProcessError as error:
         logger.error("demo stopped: `%s` exited with %d", " ".join(error.cmd), error.returncode)

@@ -134,7 +134,7 @@ def build_locked_image(
 def builder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Builder]:
     """The Debian base, started once per session; everything built on it is removed at the end."""
     if missing := missing_tools():
-        pytest.fail("cannot build images here: " + "; ".join(missing) + " (.ci/run installs what is missing)")
+        pytest.fail("cannot build images here: " + "; ".join(missing) + " (`make test` installs what is missing)")
     scratch = tmp_path_factory.mktemp("container-base")
     podman = Podman.isolated(scratch / "podman")
     base_build = BaseImageBuild(scratch)
@@ -166,8 +166,13 @@ def test_rendered_dockerfile_passes_hadolint(tmp_path: Path) -> None:
 
 
 def model_predictions(project: Path, rows: pd.DataFrame) -> list[tuple[str, float]]:
-    """What the model file itself predicts for `rows`, computed here: the most probable class and its probability."""
-    pipeline = joblib.load(project / MODEL)
+    """What the model file itself predicts for `rows`, computed here: the most probable class and its probability.
+
+    The model's first step is the project's own (it carries the schema): its package must be importable to load it.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.syspath_prepend(str(project / "src"))
+        pipeline = joblib.load(project / MODEL)
     pipeline.set_params(classifier__n_jobs=1)
     probabilities = pipeline.predict_proba(rows)
     classes = [str(label) for label in pipeline.classes_]

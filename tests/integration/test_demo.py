@@ -22,6 +22,8 @@ def test_demo_runs_the_loop_and_points_at_the_report(tmp_path: Path) -> None:
         timeout=900,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    announced = [line.split(":")[1].strip() for line in result.stderr.splitlines() if line.startswith("demo: step ")]
+    assert announced == ["step 1/5", "step 2/5", "step 3/5", "step 4/5", "step 5/5"]
     report = tmp_path / "demo" / "wine-classifier" / "report.md"
     assert f"The pull-request report is at {report}" in result.stderr
     text = report.read_text()

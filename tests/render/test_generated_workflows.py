@@ -32,7 +32,7 @@ pytestmark = pytest.mark.slow
 OPTIONS: dict[str, Any] = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text())
 TASKS: dict[str, dict[str, Any]] = OPTIONS["_tasks"]
 CLOUD_RUNNERS = tuple(runner for runner in OPTIONS["runner"] if runner != "github-hosted")
-SPOT_RUNNERS = ("aws", "gcp", "azure")  # the pre-gen hook refuses cloud_spot for any other runner
+SPOT_RUNNERS = ("aws", "gcp", "azure")  # the template refuses cloud_spot for any other runner
 DRIFT_WORKFLOW = "drift.yml"
 WORKFLOW_NAMES = ("deploy.yml", DRIFT_WORKFLOW, "test.yml", "train.yml")
 SWEEP_WORKFLOW = "sweep.yml"

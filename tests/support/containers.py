@@ -35,7 +35,7 @@ _LOCAL = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 def missing_tools() -> list[str]:
-    """What this machine lacks to build and run images (`.ci/run` installs it), as a list of reasons."""
+    """What this machine lacks to build and run images (`make test` installs it), as a list of reasons."""
     missing = [f"{tool} is not installed" for tool in REQUIRED_TOOLS if shutil.which(tool) is None]
     if os.geteuid() != 0:
         missing.append("debootstrap and podman's isolated store need root")

@@ -1,6 +1,6 @@
 """A container registry on 127.0.0.1 for the deploy rehearsal: Debian's docker-registry (the reference registry).
 
-`.ci/run` unpacks the Debian package into tools/registry rather than installing it, since the package starts a
+`make test` unpacks the Debian package into tools/registry rather than installing it, since the package starts a
 daemon on every interface. Here it serves plain HTTP from a folder of the test's own, with no authentication,
 and answers the registry API (`/v2/`), which the test reads to see what the deploy pushed.
 """
@@ -44,7 +44,7 @@ class Registry:
 @contextlib.contextmanager
 def running_registry(folder: Path) -> Iterator[Registry]:
     if not REGISTRY.is_file():
-        raise AssertionError(f"{REGISTRY} is missing: `.ci/run` unpacks Debian's docker-registry there")
+        raise AssertionError(f"{REGISTRY} is missing: `make test` unpacks Debian's docker-registry there")
     port = free_port()
     config = folder / "registry.yml"
     settings = {

@@ -57,11 +57,13 @@ def expected_files(
 
 
 def project_files(project: Path) -> set[str]:
-    """Every file in the project, git's and DVC's own working folders left out."""
+    """Every file in the project, git's and DVC's own working folders and Python's byte-code caches left out."""
     return {
         path.relative_to(project).as_posix()
         for path in project.rglob("*")
-        if path.is_file() and not path.relative_to(project).as_posix().startswith(RUNTIME_DIRS)
+        if path.is_file()
+        and not path.relative_to(project).as_posix().startswith(RUNTIME_DIRS)
+        and "__pycache__" not in path.parts
     }
 
 

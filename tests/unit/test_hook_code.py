@@ -13,12 +13,12 @@ from cookiecutter.prompt import prompt_for_config
 
 from ..support.helpers import TEMPLATE_DIR, VENV_BIN
 
-HOOKS = ("pre_gen_project", "post_gen_project")
+HOOKS = ("post_gen_project",)
 
 
 @pytest.fixture(scope="module")
 def rendered_hooks(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Both hooks rendered as cookiecutter renders them before running them, with the default answers."""
+    """The hooks rendered as cookiecutter renders them before running them, with the default answers."""
     context = generate_context(context_file=str(TEMPLATE_DIR / "cookiecutter.json"))
     answers = {"cookiecutter": prompt_for_config(context, no_input=True)}
     environment = StrictEnvironment(context=answers, keep_trailing_newline=True)
@@ -84,4 +84,4 @@ def test_the_hook_reads_the_chosen_task_from_the_table(rendered_hooks: Path) -> 
     options = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text(encoding="utf-8"))
     default_task = options["_tasks"][options["task"][0]]
     post = load_hook(rendered_hooks, "post_gen_project")
-    assert (default_task["packs"], default_task["sample"]) == (post.TASK_PACKS, post.SAMPLE_DATA)
+    assert default_task["packs"] == post.TASK_PACKS

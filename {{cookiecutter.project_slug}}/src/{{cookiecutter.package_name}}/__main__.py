@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
 {%- endif %}
     "serve": ("serving.server", "serve the model's predictions over HTTP"),
     "md5": ("core.hashing", "print the md5 DVC records for a file or folder"),
+    "setup": ("core.repository", "set up git, DVC, the remote and the sample where not done yet"),
 }
 
 

@@ -54,6 +54,14 @@ def test_inputs_like_the_training_data_do_not_drift(trained_project: Path) -> No
     assert "| size | KS " in report and "| colour | PSI " in report and f"| predicted {TARGET} | " in report
 
 
+def test_the_check_says_which_step_it_is_on(trained_project: Path, caplog: pytest.LogCaptureFixture) -> None:
+    fruit_inputs(50, seed=1).drop(columns="row_id").to_csv("batch.csv", index=False)
+    with caplog.at_level("INFO", logger="{{ cookiecutter.package_name }}"):
+        check_drift(Path("batch.csv"), Path("drift_report.md"))
+    steps = [record.getMessage()[:3] for record in caplog.records if record.getMessage()[1:3] == "/4"]
+    assert steps == ["1/4", "2/4", "3/4", "4/4"]
+
+
 def test_moved_inputs_drift_and_the_report_plots_them(trained_project: Path) -> None:
     moved = fruit_inputs(300, seed=2).drop(columns="row_id")
     moved["size"] += 8

@@ -1,12 +1,14 @@
 """The three stages chained on a small table, as DVC would run them, but in one process."""
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import joblib
 import pandas as pd
+import pytest
 from PIL import Image
 
 from {{ cookiecutter.package_name }}.core.config import Params
@@ -28,6 +30,20 @@ def test_pipeline_writes_every_output(pipeline_run: Path) -> None:
     for picture in PICTURES:
         with Image.open(pipeline_run / "metrics" / picture.name) as image:
             assert image.text["Title"].endswith(f"of model {model_md5[:8]}"), "the report shows it beside the base's"
+
+
+def test_training_shows_the_forests_progress_and_predicting_does_not(
+    tmp_path: Path, mixed_frame: pd.DataFrame, params: Params, capfd: pytest.CaptureFixture[str]
+) -> None:
+    save(prepare(mixed_frame, params.data, params.prepare, params.seed), tmp_path)
+    model = train(tmp_path, params.train, params.seed)
+    fitting = capfd.readouterr()
+    trees = params.train.n_estimators
+    assert re.search(rf"Done +{trees} out of +{trees}", fitting.out + fitting.err), fitting.err
+
+    model.predict(mixed_frame.head())
+    predicting = capfd.readouterr()
+    assert predicting.out + predicting.err == "", "evaluate and the API would print progress on every prediction"
 
 
 def test_same_seed_gives_same_metrics(tmp_path: Path, run_pipeline: Callable[[Path], dict[str, Any]]) -> None:

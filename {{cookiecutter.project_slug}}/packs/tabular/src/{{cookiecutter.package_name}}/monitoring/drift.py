@@ -225,14 +225,18 @@ def render_drift_report(
 def check_drift(batch_path: Path, output: Path) -> bool:
     """Write the report; True when the batch drifted past the thresholds."""
     limits = load_params().drift
+    logger.info("1/4 reading the training rows (%s) and the batch (%s)", PREPARED_DIR / TRAIN_FILE, batch_path)
     schema = FeatureSchema.load(PREPARED_DIR / SCHEMA_FILE)
     expected = Expectations.load(PREPARED_DIR / EXPECTATIONS_FILE)
     reference, _ = read_split(PREPARED_DIR / TRAIN_FILE, schema)
     batch = read_batch(batch_path)
+    logger.info("2/4 checking the batch's %d rows against the training schema", len(batch))
     problems = check_schema(batch, expected, limits, schema.target, tuple(schema.ignored))
+    logger.info("3/4 comparing %d features' distributions, then the model's predictions", len(schema.features))
     drifts = feature_drifts(reference, batch, schema, limits)
     if predictions := prediction_drift(MODEL_PATH, reference, batch, schema, limits):
         drifts.append(predictions)
+    logger.info("4/4 writing %s", output)
     plots = {}
     for drift in drifts:
         if drift.drifted and drift.name in reference.columns:

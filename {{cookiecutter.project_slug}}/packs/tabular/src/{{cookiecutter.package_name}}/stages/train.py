@@ -8,6 +8,7 @@ import logging
 from pathlib import Path
 
 import joblib
+import pandas as pd
 from sklearn.pipeline import Pipeline
 
 from ..core.atomic import atomic_file
@@ -20,13 +21,28 @@ from ..modeling.pipeline import build_model
 logger = logging.getLogger(__name__)
 
 
+def fit_with_progress(model: Pipeline, features: pd.DataFrame, labels: pd.Series) -> None:
+    """Fit, with the estimator's own progress lines where it iterates (a forest: one per batch of trees).
+
+    They are on for the fit only: evaluate and the API predict with the saved model, and would print them too.
+    """
+    estimator = model.steps[-1][1]
+    quiet = estimator.get_params().get("verbose")
+    if quiet is not None:
+        estimator.set_params(verbose=1)
+    model.fit(features, labels)
+    if quiet is not None:
+        estimator.set_params(verbose=quiet)
+
+
 def train(prepared_dir: Path, params: TrainParams, seed: int) -> Pipeline:
     """Fit a fresh pipeline on the prepared training split."""
     schema = FeatureSchema.load(prepared_dir / SCHEMA_FILE)
     features, labels = read_split(prepared_dir / TRAIN_FILE, schema)
     expectations = Expectations.load(prepared_dir / EXPECTATIONS_FILE)
     model = build_model(schema, expectations, params, seed)
-    model.fit(features, labels)
+    logger.info("fitting on %d rows and %d features", len(features), len(schema.features))
+    fit_with_progress(model, features, labels)
     logger.info("trained on %d rows and %d features", len(features), len(schema.features))
     return model
 

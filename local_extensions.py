@@ -1,23 +1,21 @@
-"""Refuse answers that would give a broken project, before cookiecutter writes anything for good.
+"""Refuse answers that would give a broken project, as soon as they are given, with one line and no traceback.
 
-Each check returns a one-line message naming the problem and the fix; the first failure is printed and the
-hook exits non-zero, so cookiecutter removes the half-made folder.
+cookiecutter loads this Jinja extension (`_extensions` in cookiecutter.json) and renders the `__check_*` keys
+right after the questions they follow, through the `refuse_bad_answers` filter. A pre-generation hook could
+make the same checks only after every question, and cookiecutter prints its own traceback after a failing
+hook; an exception of the type cookiecutter reports on one line, raised while the answers are read, stops it
+before it writes anything, with exit code 1 and just the message.
 """
 
-import json
 import keyword
 import re
-import sys
+from collections.abc import Callable, Mapping
+from typing import Any
 from urllib.parse import urlparse
 
-PROJECT_SLUG: str = {{ cookiecutter.project_slug | tojson }}
-PACKAGE_NAME: str = {{ cookiecutter.package_name | tojson }}
-DVC_REMOTE_URL: str = {{ cookiecutter.dvc_remote_url | tojson }}
-RUNNER: str = {{ cookiecutter.runner | tojson }}
-CLOUD_REGION: str = {{ cookiecutter.cloud_region | tojson }}
-CLOUD_MACHINE_TYPE: str = {{ cookiecutter.cloud_machine_type | tojson }}
-CLOUD_SPOT: bool = json.loads({{ cookiecutter.cloud_spot | tojson | tojson }})
-CLOUD_GPU: str = {{ cookiecutter.cloud_gpu | tojson }}
+from cookiecutter.exceptions import FailedHookException
+from jinja2 import Environment
+from jinja2.ext import Extension
 
 SLUG_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 PACKAGE_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -113,20 +111,47 @@ def check_cloud_settings(runner: str, region: str, machine_type: str, spot: bool
     return None
 
 
-def main() -> int:
-    """Run every check; report the first failure on one line."""
-    problems = (
-        check_project_slug(PROJECT_SLUG),
-        check_package_name(PACKAGE_NAME),
-        check_dvc_remote_url(DVC_REMOTE_URL),
-        check_cloud_settings(RUNNER, CLOUD_REGION, CLOUD_MACHINE_TYPE, CLOUD_SPOT, CLOUD_GPU),
+class BadAnswer(FailedHookException):
+    """An answer that would give a broken project: cookiecutter's command line prints its message, alone."""
+
+
+def names_problem(answers: Mapping[str, Any]) -> str | None:
+    return check_project_slug(answers["project_slug"]) or check_package_name(answers["package_name"])
+
+
+def cloud_problem(answers: Mapping[str, Any]) -> str | None:
+    return check_cloud_settings(
+        answers["runner"],
+        answers["cloud_region"],
+        answers["cloud_machine_type"],
+        bool(answers["cloud_spot"]),
+        answers["cloud_gpu"],
     )
-    for problem in problems:
-        if problem:
-            sys.stderr.write(f"error: {problem}\n")
-            return 1
-    return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def remote_problem(answers: Mapping[str, Any]) -> str | None:
+    return check_dvc_remote_url(answers["dvc_remote_url"])
+
+
+# Each group of checks, by the name its `__check_<name>` key in cookiecutter.json gives the filter.
+CHECKS: dict[str, Callable[[Mapping[str, Any]], str | None]] = {
+    "names": names_problem,
+    "cloud": cloud_problem,
+    "remote": remote_problem,
+}
+
+
+def refuse_bad_answers(answers: Mapping[str, Any], group: str) -> str:
+    """Render as nothing when the group's answers are good; raise BadAnswer with one line otherwise."""
+    problem = CHECKS[group](answers)
+    if problem:
+        raise BadAnswer(f"error: {problem}")
+    return ""
+
+
+class AnswerChecks(Extension):
+    """Adds the `refuse_bad_answers` filter to cookiecutter's Jinja environment."""
+
+    def __init__(self, environment: Environment) -> None:
+        super().__init__(environment)
+        environment.filters["refuse_bad_answers"] = refuse_bad_answers
