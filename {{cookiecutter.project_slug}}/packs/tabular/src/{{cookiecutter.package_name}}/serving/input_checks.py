@@ -11,7 +11,6 @@ from typing import Any
 from ..data.expectations import Expectations, NumericExpectation
 from .input_warnings import InputWarning
 
-
 Medians = dict[str, float]
 
 

@@ -56,7 +56,8 @@ def instance_model(features: FeatureSpec) -> type[BaseModel]:
         )
         fields[f"numeric_{index}"] = (float | None, number)
     for index, (column, typical) in enumerate(features.categorical.items()):
-        fields[f"categorical_{index}"] = (StrictStr | StrictInt | None, Field(alias=column, title=column, examples=[typical]))
+        category = Field(alias=column, title=column, examples=[typical])
+        fields[f"categorical_{index}"] = (StrictStr | StrictInt | None, category)
     for index, (column, typical) in enumerate(features.dates.items()):
         date = Annotated[StrictStr | None, date_check(features.date_layouts[column])]
         fields[f"date_{index}"] = (date, Field(alias=column, title=column, examples=[typical]))
