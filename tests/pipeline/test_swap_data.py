@@ -1,9 +1,10 @@
 """Swap in your own data: a CSV unlike the sample, and only params.yaml edited, gives a working pipeline.
 
 The tables are made here, not taken from the sample: string labels under another column name, numeric and text
-features with gaps in both, an ID column to drop, and a numeric-looking code that is really a category. Each
-label follows from the features through a noisy rule, so a model can beat the majority-class guess clearly but
-not perfectly.
+features with gaps in both, an ID column to drop, a numeric-looking code that is really a category, and column
+names with spaces, parentheses and accents beside an identifier and a date that only the prepare stage's guess
+deals with. Each label follows from the features through a noisy rule, so a model can beat the majority-class
+guess clearly but not perfectly.
 """
 
 import json
@@ -13,11 +14,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import numpy as np
 import pandas as pd
 import pytest
 
-from ..support.helpers import VENV_BIN, commit_all, dvc_repro, render, run, stages_run
+from ..support.helpers import DEFAULT_PACKAGE, VENV_BIN, commit_all, dvc_repro, project_env, render, run, stages_run
+from ..support.processes import HOST, answers, free_port, running
 from ..support.runs import set_tool_identity
 
 pytestmark = pytest.mark.slow
@@ -258,3 +261,84 @@ def test_missing_labels_stop_the_pipeline_with_one_line_and_keep_previous_output
     assert f"label column 'churned' in data/raw/churn.csv has {len(unlabelled)} missing value(s)" in counted[0]
     assert "Traceback" not in output
     assert {name: (project / name).read_bytes() for name in before} == before
+
+
+def tasting_table(rows: int = 300, seed: int = 3) -> pd.DataFrame:
+    """Wines rated good or plain, under names a spreadsheet gives: spaces, parentheses, accents, and two names
+    (`a b`, `a_b`) that one file-name-safe spelling would merge. `Name` is unique but for one repeat; `Bottled on`
+    is a date."""
+    rng = np.random.default_rng(seed)
+    alcohol = pd.Series(rng.normal(12, 1.5, rows).round(2))
+    sugar = pd.Series(rng.gamma(2.0, 3.0, rows).round(1))
+    colour = pd.Series(rng.choice(["red", "white", "rosé"], rows))
+    score = (alcohol - 12) + 0.3 * (sugar - 6) + (colour == "red") + rng.normal(0, 0.7, rows)
+    names = [f"Château {number}" for number in range(rows)]
+    names[5] = names[6]
+    return pd.DataFrame(
+        {
+            "Name": names,
+            "Bottled on": pd.date_range("2019-01-01", periods=rows, freq="3D").strftime("%Y-%m-%d"),
+            "Alcohol (%)": alcohol,
+            "Teneur en sucre é": with_gaps(sugar, 0.05, rng),
+            "pH level": rng.normal(3.3, 0.2, rows).round(2),
+            "a b": rng.normal(0, 1, rows).round(3),
+            "a_b": rng.normal(0, 1, rows).round(3),
+            "Colour": colour,
+            "Quality": np.where(score > 0.5, "good", "plain"),
+        }
+    )
+
+
+def test_odd_column_names_an_identifier_and_a_date_work_from_repro_to_serving_and_drift(tmp_path: Path) -> None:
+    """Only data.raw and data.target set: `dvc repro` warns that `Name` is dropped as an identifier and that
+    `Bottled on` is turned into numbers, and records both in the schema; the report names them; the API takes
+    a whole record (`Name` included) under its odd names and warns about a colour it never saw; the drift check
+    draws `a b` and `a_b` in files of their own."""
+    project = render(tmp_path)
+    table = tasting_table()
+    swap_in(project, table, "tasting.csv", "Quality", "", {})
+    log = dvc_repro(project)
+    assert stages_run(log.stdout) == STAGES
+    output = log.stdout + log.stderr
+    assert "dropped as identifiers (a different value in almost every row): 'Name'" in output
+    assert "read as dates and turned into numbers (days since 1970, month, day of the week): 'Bottled on'" in output
+
+    schema = json.loads((project / "data/prepared/schema.json").read_text(encoding="utf-8"))
+    assert schema["identifiers"] == ["Name"] and schema["dates"] == {"Bottled on": "%Y-%m-%d"}
+    assert schema["numeric"] == ["Alcohol (%)", "Teneur en sucre é", "pH level", "a b", "a_b"]
+    metrics = json.loads((project / "metrics/metrics.json").read_text())
+    assert metrics["accuracy"] >= majority_share(table, "Quality") + MARGIN, metrics
+
+    commit_all(project, "Trained on the tasting notes")
+    run([VENV_BIN / "python", "-m", DEFAULT_PACKAGE, "report", "--base", "HEAD", "--output", "report.md"], cwd=project)
+    report = (project / "report.md").read_text(encoding="utf-8")
+    assert "Columns dropped as identifiers (a different value in almost every row): `Name`." in report
+    assert "Dates turned into numbers (days since 1970, month, day of the week): `Bottled on`." in report
+
+    record = table.drop(columns="Quality").iloc[0].to_dict()
+    record["Colour"] = "orange"
+    record["Teneur en sucre é"] = None
+    port = free_port()
+    command = [VENV_BIN / "python", "-m", DEFAULT_PACKAGE, "serve", "--host", HOST, "--port", str(port)]
+    with running(command, tmp_path / "server.log", cwd=project, env=project_env(project)) as server:
+        assert answers(server, f"http://{HOST}:{port}/ready"), (tmp_path / "server.log").read_text()
+        response = httpx.post(f"http://{HOST}:{port}/predict", json={"instances": [record]}, timeout=10)
+        unknown = httpx.post(f"http://{HOST}:{port}/predict", json={"instances": [{**record, "Nom": "x"}]}, timeout=10)
+    assert response.status_code == 200, response.text
+    (prediction,) = response.json()["predictions"]
+    assert prediction["label"] in {"good", "plain"}
+    assert [(warning["feature"], warning["kind"]) for warning in prediction["warnings"]] == [
+        ("Teneur en sucre é", "imputed"),
+        ("Colour", "unseen_category"),
+    ]
+    assert unknown.status_code == 422 and "instances.0.Nom: Extra inputs are not permitted" in unknown.text
+
+    batch = table.drop(columns="Quality")
+    batch[["a b", "a_b"]] += 3
+    batch.to_csv(project / "batch.csv", index=False)
+    drift = run([VENV_BIN / "python", "-m", DEFAULT_PACKAGE, "drift", "batch.csv"], cwd=project, check=False)
+    assert drift.returncode != 0, drift.stdout + drift.stderr
+    plots = sorted(path.name for path in (project / "drift_report").glob("*.png"))
+    assert len(plots) == 2 and plots[0] != plots[1], plots
+    drift_report = (project / "drift_report.md").read_text(encoding="utf-8")
+    assert "`Name`" not in drift_report  # an identifier in the batch is no extra column

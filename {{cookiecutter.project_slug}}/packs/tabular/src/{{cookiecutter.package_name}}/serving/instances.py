@@ -46,16 +46,23 @@ def instance_model(features: FeatureSpec) -> type[BaseModel]:
     fields: dict[str, Any] = {}
     for index, (column, typical) in enumerate(features.numeric.items()):
         number = Field(
-            alias=column, examples=[typical], strict=True, allow_inf_nan=False, ge=-LARGEST_NUMBER, le=LARGEST_NUMBER
+            alias=column,
+            title=column,
+            examples=[typical],
+            strict=True,
+            allow_inf_nan=False,
+            ge=-LARGEST_NUMBER,
+            le=LARGEST_NUMBER,
         )
         fields[f"numeric_{index}"] = (float | None, number)
     for index, (column, typical) in enumerate(features.categorical.items()):
-        fields[f"categorical_{index}"] = (StrictStr | StrictInt | None, Field(alias=column, examples=[typical]))
+        category = Field(alias=column, title=column, examples=[typical])
+        fields[f"categorical_{index}"] = (StrictStr | StrictInt | None, category)
     for index, (column, typical) in enumerate(features.dates.items()):
         date = Annotated[StrictStr | None, date_check(features.date_layouts[column])]
-        fields[f"date_{index}"] = (date, Field(alias=column, examples=[typical]))
+        fields[f"date_{index}"] = (date, Field(alias=column, title=column, examples=[typical]))
     for index, column in enumerate(features.ignored):
-        ignored = Field(default=None, alias=column, exclude=True, description="not used by the model: ignored")
+        ignored = Field(default=None, alias=column, title=column, exclude=True, description="not used by the model")
         fields[f"ignored_{index}"] = (Any, ignored)
     config = ConfigDict(extra="forbid", json_schema_extra={"examples": [features.example()]})
     return create_model("Instance", __config__=config, **fields)

@@ -58,10 +58,11 @@ def main() -> None:
     save(prepared, args.output_dir)
     schema = prepared.schema
     logger.info(
-        "%d training and %d test rows; %d numeric and %d categorical features; %s",
+        "%d training and %d test rows; %d numeric, %d categorical and %d date features; %s",
         len(prepared.train),
         len(prepared.test),
         len(schema.numeric),
         len(schema.categorical),
+        len(schema.dates),
         describe_target(prepared.train[schema.target]),
     )
