@@ -8,7 +8,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from {{ cookiecutter.package_name }}.core.paths import METRICS_FILE, MODEL_CARD_FILE, MODEL_PATH, PREDICTIONS_FILE
+from {{ cookiecutter.package_name }}.core.paths import (
+    METRICS_FILE,
+    MODEL_CARD_FILE,
+    MODEL_PATH,
+    PREDICTIONS_FILE,
+)
 from {{ cookiecutter.package_name }}.ct.model_card import write_model_card
 
 PARAMS = Path(__file__).parents[1] / "params.yaml"
