@@ -16,7 +16,7 @@ import httpx
 import pytest
 import yaml
 
-from ..support.helpers import DEFAULT_PACKAGE, VENV_BIN, project_env
+from ..support.helpers import DEFAULT_PACKAGE, VENV_BIN, project_env, run
 from ..support.processes import HOST, answers, free_port, running
 from ..support.runs import FirstRun
 
@@ -48,11 +48,15 @@ class Api:
 def api(first_run: FirstRun, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     """The server of the reproduced default project, serving its models/model.joblib, on a free loopback port."""
     project = first_run.project
-    log_path = tmp_path_factory.mktemp("serving-api") / "server.log"
+    folder = tmp_path_factory.mktemp("serving-api")
+    log_path = folder / "server.log"
+    card = folder / "MODEL_CARD.md"  # beside the shared project, not in it
+    run([VENV_BIN / "python", "-m", DEFAULT_PACKAGE, "model-card", "--output", card], cwd=project)
     port = free_port()
     settings = {
         "MODEL_PATH": str(project / "models/model.joblib"),
         "METRICS_PATH": str(project / "metrics/metrics.json"),
+        "MODEL_CARD_PATH": str(card),
     }
     command = [VENV_BIN / "python", "-m", DEFAULT_PACKAGE, "serve", "--host", HOST, "--port", str(port)]
     env = project_env(project, settings)
@@ -97,6 +101,8 @@ def test_model_is_the_one_dvc_lock_records(api: Api) -> None:
     assert info["metrics"] == json.loads((api.project / "metrics/metrics.json").read_text())
     head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=api.project, capture_output=True, text=True, check=True)
     assert info["commit"] == head.stdout.strip()
+    assert info["card"] == "/model/card"
+    assert httpx.get(f"{api.url}/model/card").text.startswith("# Model card: Wine Classifier\n")
 
 
 def test_schemathesis_finds_nothing(api: Api, tmp_path: Path) -> None:
@@ -135,7 +141,7 @@ def test_schemathesis_finds_nothing(api: Api, tmp_path: Path) -> None:
     assert summary["errors"] == [], output
     assert result.returncode == 0, output
     assert summary["complete"], output
-    assert summary["operations"]["tested"] == summary["operations"]["total"] == 4, output
+    assert summary["operations"]["tested"] == summary["operations"]["total"] == 5, output
     assert summary["test_cases"]["generated"] > MAX_EXAMPLES, output
     # Both kinds of request reached /predict: some predicted, some refused.
     metrics = httpx.get(f"{api.url}/metrics").text.splitlines()

@@ -121,7 +121,8 @@ def assert_confusion_counts_and_pictures(run_: ActRun, text: str, repository: st
     assert "![" not in text, "a picture in the comment would need an image host"
     header = re.search(r"^\| actual ╲ predicted \|(.+)\|$", text, re.MULTILINE)
     assert header, text
-    classes = [name.strip() for name in header[1].split("|")]
+    *classes, support = [name.strip() for name in header[1].split("|")]
+    assert support == "support", "the last column is each class's test rows"
     rows = dict(re.findall(r"^\| \*\*(.+?)\*\* \|(.+)\|$", text, re.MULTILINE))
     assert list(rows) == classes
     run_page = f"https://github.com/{repository}/actions/runs/"

@@ -49,3 +49,17 @@ def test_without_git_the_set_up_says_what_to_install(tmp_path: Path, monkeypatch
     with pytest.raises(ToolMissing, match=r"^git not found: install it, then run `make install` again"):
         main()
     assert not (tmp_path / ".git").exists()
+
+
+def test_in_github_actions_git_keeps_its_own_hooks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A job's runner holds only the outputs it pulls: DVC's checkout after each of its switches would fail."""
+    monkeypatch.chdir(tmp_path)
+    lay_out_a_set_up_project(tmp_path)
+    subprocess.run(["git", "config", "--unset", "core.hooksPath"], check=True)
+    ran: list[tuple[str, ...]] = []
+    monkeypatch.setattr(repository, "run_step", lambda step: ran.append(step.command))
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    assert set_up() == []
+    monkeypatch.delenv("GITHUB_ACTIONS")
+    set_up()
+    assert ran == [("git", "config", "core.hooksPath", ".githooks")]

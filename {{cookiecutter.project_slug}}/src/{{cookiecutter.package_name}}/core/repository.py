@@ -58,7 +58,11 @@ def sample_tracked() -> bool:
 
 
 def git_uses_project_hooks() -> bool:
-    """Done when this project's git config already names a hooks folder (the project's, or one the user chose)."""
+    """Done when this project's git config already names a hooks folder (the project's, or one the user chose), or
+    in GitHub Actions: a job's checkouts are its own, and its runner holds only the outputs the job pulls.
+    """
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        return True
     if not Path(".git").is_dir() or shutil.which("git") is None:
         return False
     command = ["git", "config", "--local", "--get", "core.hooksPath"]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, HTTPException
+from fastapi import Depends, FastAPI, HTTPException, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import PlainTextResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -144,7 +144,12 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
             card=CARD_ROUTE if card is not None else None,
         )
 
-    @app.get(CARD_ROUTE, response_class=PlainTextResponse, responses={404: dict(model=Problem)})
+    card_responses: dict[int | str, dict[str, Any]] = {
+        200: dict(description="the card", content={"text/markdown": dict(schema=dict(type="string"))}),
+        404: dict(model=Problem, description="no card in the image"),
+    }
+
+    @app.get(CARD_ROUTE, response_class=Response, responses=card_responses)
     async def model_card() -> PlainTextResponse:
         """The model card (Markdown) that Deploy wrote for the served model: data, features, metrics, limits."""
         if card is None:
