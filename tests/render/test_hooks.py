@@ -169,7 +169,7 @@ def assert_dvc_git_hooks(project: Path) -> None:
     hooks_path = run(["git", "config", "--get", "core.hooksPath"], cwd=project).stdout.strip()
     assert hooks_path == ".githooks"
     hook = project / hooks_path / "post-checkout"
-    assert "dvc git-hook post-checkout" in hook.read_text(), hook.read_text()
+    assert 'git-hook post-checkout "$@"' in hook.read_text(), hook.read_text()
     assert os.access(hook, os.X_OK), "the post-checkout hook is not executable"
 
 
