@@ -132,25 +132,21 @@ def declared_date_format(column: pd.Series, name: str, path: Path) -> str:
     return layout
 
 
+# What the prepare stage does with a column it guessed to be of a kind, and how a user keeps it as it was.
+GUESS_WARNINGS: dict[ColumnKind, str] = dict(
+    identifier="dropped as identifiers (a different value in almost every row): %s; to keep one, set "
+    "data.feature_types.<column> to categorical or numeric in params.yaml",
+    date="read as dates and turned into numbers (days since 1970, month, day of the week): %s; to keep one "
+    "as text, set data.feature_types.<column> to categorical in params.yaml",
+)
+
+
 def warn_about_guesses(kinds: dict[str, ColumnKind], declared: dict[str, ColumnKind], path: Path) -> None:
     """Name the columns the prepare stage dropped or turned into numbers on a guess, and how to undo it."""
-    guessed = {name: kind for name, kind in kinds.items() if name not in declared}
-    identifiers = [name for name, kind in guessed.items() if kind == "identifier"]
-    dates = [name for name, kind in guessed.items() if kind == "date"]
-    if identifiers:
-        logger.warning(
-            "%s: dropped as identifiers (a different value in almost every row): %s; to keep one, set "
-            "data.feature_types.<column> to categorical or numeric in params.yaml",
-            path,
-            ", ".join(map(repr, identifiers)),
-        )
-    if dates:
-        logger.warning(
-            "%s: read as dates and turned into numbers (days since 1970, month, day of the week): %s; to keep one "
-            "as text, set data.feature_types.<column> to categorical in params.yaml",
-            path,
-            ", ".join(map(repr, dates)),
-        )
+    for kind, message in GUESS_WARNINGS.items():
+        names = [name for name, guess in kinds.items() if guess == kind and name not in declared]
+        if names:
+            logger.warning("%s: " + message, path, ", ".join(map(repr, names)))
 
 
 def infer_schema(frame: pd.DataFrame, data: DataParams) -> FeatureSchema:
