@@ -32,14 +32,26 @@ def test_pipeline_writes_every_output(pipeline_run: Path) -> None:
             assert image.text["Title"].endswith(f"of model {model_md5[:8]}"), "the report shows it beside the base's"
 
 
-def test_training_shows_the_forests_progress_and_predicting_does_not(
-    tmp_path: Path, mixed_frame: pd.DataFrame, params: Params, capfd: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("family", "progress"),
+    [
+        ("random_forest", r"Done +20 out of +20"),  # joblib's line for the last batch of the forest's 20 trees
+        ("hist_gradient_boosting", r"Fit \d+ trees in [0-9.]+ s"),  # the rounds' summary
+    ],
+)
+def test_training_shows_the_estimators_progress_and_predicting_does_not(
+    tmp_path: Path,
+    mixed_frame: pd.DataFrame,
+    params: Params,
+    capfd: pytest.CaptureFixture[str],
+    family: str,
+    progress: str,
 ) -> None:
+    train_params = params.train.model_copy(update={"model": family})
     save(prepare(mixed_frame, params.data, params.prepare, params.seed), tmp_path)
-    model = train(tmp_path, params.train, params.seed)
+    model = train(tmp_path, train_params, params.seed)
     fitting = capfd.readouterr()
-    trees = params.train.n_estimators
-    assert re.search(rf"Done +{trees} out of +{trees}", fitting.out + fitting.err), fitting.err
+    assert re.search(progress, fitting.out + fitting.err), fitting.out + fitting.err
 
     model.predict(mixed_frame.head())
     predicting = capfd.readouterr()

@@ -22,7 +22,8 @@ logger = logging.getLogger(__name__)
 
 
 def fit_with_progress(model: Pipeline, features: pd.DataFrame, labels: pd.Series) -> None:
-    """Fit, with the estimator's own progress lines where it iterates (a forest: one per batch of trees).
+    """Fit, with the estimator's own progress lines where it iterates: a forest's, one per batch of trees; gradient
+    boosting's, its binning and then how many trees its rounds grew, in how long. A linear model has none to show.
 
     They are on for the fit only: evaluate and the API predict with the saved model, and would print them too.
     """
