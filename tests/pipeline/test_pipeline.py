@@ -57,7 +57,7 @@ def test_param_change_on_a_branch_is_reported_against_main(reproduced_project: P
     project = reproduced_project
     base_metrics = json.loads((project / "metrics/metrics.json").read_text())
     run(["git", "checkout", "--quiet", "-b", "shallower-trees"], cwd=project)
-    old_depth = yaml.safe_load((project / "params.yaml").read_text())["train"]["max_depth"]
+    old_depth = yaml.safe_load((project / "params.yaml").read_text())["train"]["random_forest"]["max_depth"]
     params_text = (project / "params.yaml").read_text()
     (project / "params.yaml").write_text(params_text.replace(f"max_depth: {old_depth}", "max_depth: 1"))
     assert stages_run(dvc_repro(project).stdout) == ["train", "evaluate"]
@@ -67,7 +67,7 @@ def test_param_change_on_a_branch_is_reported_against_main(reproduced_project: P
     make(project, "report")
 
     report = (project / "report.md").read_text()
-    assert f"| train.max_depth | `{old_depth}` | `1` |" in report
+    assert f"| train.random_forest.max_depth | `{old_depth}` | `1` |" in report
     old, new = base_metrics["accuracy"], new_metrics["accuracy"]
     assert f"| accuracy | {old:.4f} | {new:.4f} |" in report
     assert "**Verdict: " in report

@@ -91,7 +91,7 @@ def test_a_change_on_a_branch_is_reported_and_gated_on_r2(regression_copy: Path)
     base = json.loads((project / "metrics/metrics.json").read_text())
     run(["git", "checkout", "--quiet", "-b", "shallow"], cwd=project)
     params = (project / "params.yaml").read_text()
-    depth = yaml.safe_load(params)["train"]["max_depth"]
+    depth = yaml.safe_load(params)["train"]["random_forest"]["max_depth"]
     (project / "params.yaml").write_text(params.replace(f"max_depth: {depth}", "max_depth: 1"))
     assert stages_run(dvc_repro(project).stdout) == ["train", "evaluate"]
     new = json.loads((project / "metrics/metrics.json").read_text())
@@ -99,7 +99,7 @@ def test_a_change_on_a_branch_is_reported_and_gated_on_r2(regression_copy: Path)
 
     make(project, "report")
     report = (project / "report.md").read_text()
-    assert f"| train.max_depth | `{depth}` | `1` |" in report
+    assert f"| train.random_forest.max_depth | `{depth}` | `1` |" in report
     assert f"| r2 | {base['r2']:.4f} | {new['r2']:.4f} |" in report
     test_rows = len(pd.read_csv(project / "metrics/predictions.csv"))
     assert new["r2"] < base["r2"]
