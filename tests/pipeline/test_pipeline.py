@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from ..support.helpers import VENV_BIN, commit_all, dvc_repro, make, run, stages_run
+from ..support.families import each_family_reproduced, served_predictions
+from ..support.helpers import DEFAULT_PACKAGE, VENV_BIN, commit_all, dvc_repro, make, run, stages_run
 from ..support.runs import FirstRun
 
 pytestmark = pytest.mark.slow
@@ -78,6 +79,23 @@ def test_param_change_on_a_branch_is_reported_against_main(reproduced_project: P
     for image in ("report_assets/base_confusion_matrix.png", "metrics/confusion_matrix.png"):
         assert f"]({image})" in report
         assert (project / image).read_bytes().startswith(b"\x89PNG")
+
+
+def test_every_other_model_family_is_trained_reported_and_served(reproduced_project: Path, tmp_path: Path) -> None:
+    """`train.model` set to each other family in turn: `dvc repro` retrains, the report shows the switch, the model
+    card the family's own settings, and the API answers what the evaluate stage predicted."""
+    project = reproduced_project
+    trained = []
+    for family in each_family_reproduced(project):
+        assert f"| train.model | `random_forest` | `{family}` |" in (project / "report.md").read_text()
+        make(project, "model-card")
+        card = (project / "MODEL_CARD.md").read_text()
+        assert f"| train.{family}." in card and "| train.random_forest." not in card
+        served = served_predictions(project, DEFAULT_PACKAGE, 3, tmp_path / f"{family}.log")
+        predicted = pd.read_csv(project / "metrics/predictions.csv")["predicted"].head(3).tolist()
+        assert [prediction["label"] for prediction in served] == predicted
+        trained.append(family)
+    assert trained == ["hist_gradient_boosting", "logistic_regression"]
 
 
 def test_a_data_only_change_is_reported_with_the_table_before_and_after(reproduced_project: Path) -> None:

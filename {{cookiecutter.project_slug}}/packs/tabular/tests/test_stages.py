@@ -58,6 +58,21 @@ def test_training_shows_the_estimators_progress_and_predicting_does_not(
     assert predicting.out + predicting.err == "", "evaluate and the API would print progress on every prediction"
 
 
+def test_gradient_boosting_shows_one_round_in_ten(
+    tmp_path: Path, mixed_frame: pd.DataFrame, params: Params, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A line per round would bury the log: the first round's, one every tenth, and the last's are shown."""
+    boosting = params.train.model_copy(update={"model": "hist_gradient_boosting"})
+    save(prepare(mixed_frame, params.data, params.prepare, params.seed), tmp_path)
+    train(tmp_path, boosting, params.seed)
+    round_lines = [line for line in capfd.readouterr().err.splitlines() if " leaves (" in line]
+    rounds = [re.match(r"\[(\d+)/100\] \d+ trees?, ", line) for line in round_lines]
+    assert [done[1] if done else line for done, line in zip(rounds, round_lines, strict=True)] == [
+        "1",
+        *(str(done) for done in range(10, 101, 10)),
+    ]
+
+
 def test_same_seed_gives_same_metrics(tmp_path: Path, run_pipeline: Callable[[Path], dict[str, Any]]) -> None:
     assert run_pipeline(tmp_path / "first") == run_pipeline(tmp_path / "second")
 
