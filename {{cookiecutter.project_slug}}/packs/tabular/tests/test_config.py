@@ -25,12 +25,12 @@ def test_project_params_load() -> None:
     [
         ("\nunknown_section: 1\n", "unknown_section: unknown key"),
         (
-            "\ntrain: {model: random_forest, random_forest: {n_estimators: 0}}\n",
+            "\ntrain:\n  model: random_forest\n  random_forest: {n_estimators: 0}\n",
             "train.random_forest.n_estimators: Input should be greater than or equal to 1 (got 0)",
         ),
         ("\nprepare: {test_size: 1.5}\n", "prepare.test_size: Input should be less than 1 (got 1.5)"),
         (
-            "\ntrain: {model: random_forest, random_forest: {n_estimators: many}}\n",
+            "\ntrain:\n  model: random_forest\n  random_forest: {n_estimators: many}\n",
             "train.random_forest.n_estimators: Input should be a valid integer",
         ),
         (
