@@ -65,8 +65,8 @@ def test_gradient_boosting_shows_one_round_in_ten(
     boosting = params.train.model_copy(update={"model": "hist_gradient_boosting"})
     save(prepare(mixed_frame, params.data, params.prepare, params.seed), tmp_path)
     train(tmp_path, boosting, params.seed)
-    round_lines = [line for line in capfd.readouterr().err.splitlines() if " leaves (" in line]
-    rounds = [re.match(r"\[(\d+)/100\] \d+ trees?, ", line) for line in round_lines]
+    round_lines = [line for line in capfd.readouterr().err.splitlines() if re.search(r"\d+ trees?, \d+ leaves", line)]
+    rounds = [re.match(r"\[(\d+)/100\] ", line) for line in round_lines]
     assert [done[1] if done else line for done, line in zip(rounds, round_lines, strict=True)] == [
         "1",
         *(str(done) for done in range(10, 101, 10)),
