@@ -14,7 +14,7 @@ from {{ cookiecutter.package_name }}.core.config import Params, load_params
 from {{ cookiecutter.package_name }}.core.errors import ProjectError
 from {{ cookiecutter.package_name }}.core.train_params import FAMILIES
 from {{ cookiecutter.package_name }}.data.schema import TRAIN_FILE, read_raw_table, read_split
-from {{ cookiecutter.package_name }}.modeling.estimator import STEP
+from {{ cookiecutter.package_name }}.modeling.estimator import SCALED_FAMILIES, STEP
 from {{ cookiecutter.package_name }}.serving.loaded_model import load_model
 from {{ cookiecutter.package_name }}.stages.prepare import prepare, save
 from {{ cookiecutter.package_name }}.stages.train import save_model, train
@@ -82,6 +82,22 @@ def test_only_the_linear_family_sees_standardised_numbers(trained: Pipeline, pre
         assert np.allclose(numbers.mean(axis=0), 0) and np.allclose(numbers.std(axis=0), 1)
     else:
         assert numbers.std(axis=0).max() > 1, "a tree's numbers are the raw ones, medians imputed"
+
+
+def test_the_linear_family_sees_dates_standardised_too(
+    tmp_path: Path, mixed_frame: pd.DataFrame, params: Params
+) -> None:
+    """Days since 1970 run to tens of thousands: a linear model would weigh them by that size."""
+    frame = mixed_frame.assign(signed=pd.date_range("2020-01-30", periods=len(mixed_frame), freq="5D").astype(str))
+    save(prepare(frame, params.data, params.prepare, params.seed), tmp_path)
+    linear = params.train.model_copy(update={"model": next(iter(SCALED_FAMILIES))})
+    model = train(tmp_path, linear, params.seed)
+
+    features, _ = read_split(tmp_path / TRAIN_FILE, model.named_steps["inputs"].schema)
+    names = model.named_steps["preprocess"].get_feature_names_out()
+    dates = model[:-1].transform(features)[:, [name.startswith("dates__") for name in names]]
+    assert dates.shape[1] == 3
+    assert np.allclose(dates.mean(axis=0), 0) and np.allclose(dates.std(axis=0), 1)
 
 
 def test_an_unknown_family_is_refused_in_one_line_naming_every_family(tmp_path: Path) -> None:

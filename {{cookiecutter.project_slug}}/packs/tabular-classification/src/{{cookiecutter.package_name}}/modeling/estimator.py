@@ -27,7 +27,7 @@ def build_estimator(params: TrainParams, seed: int) -> ClassifierMixin:
                 class_weight=params.class_weight,
                 random_state=seed,
             )
-        case _:
+        case _:  # random_forest
             # Its trees are grown on every core; the API sets one per prediction (`serving.loaded_model`).
             return RandomForestClassifier(
                 **params.random_forest.model_dump(), class_weight=params.class_weight, random_state=seed, n_jobs=-1

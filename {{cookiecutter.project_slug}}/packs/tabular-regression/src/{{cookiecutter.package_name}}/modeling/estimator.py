@@ -21,6 +21,6 @@ def build_estimator(params: TrainParams, seed: int) -> RegressorMixin:
             return HistGradientBoostingRegressor(**params.hist_gradient_boosting.model_dump(), random_state=seed)
         case "ridge":
             return Ridge(alpha=params.ridge.alpha)
-        case _:
+        case _:  # random_forest
             # Its trees are grown on every core; the API sets one per prediction (`serving.loaded_model`).
             return RandomForestRegressor(**params.random_forest.model_dump(), random_state=seed, n_jobs=-1)

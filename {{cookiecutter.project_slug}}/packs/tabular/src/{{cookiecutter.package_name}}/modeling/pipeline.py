@@ -35,10 +35,9 @@ def build_preprocessor(schema: FeatureSchema, scale: bool = False) -> ColumnTran
     With `scale`, numbers and dates are then standardised (mean 0, variance 1 over the training rows), for a model
     that weighs a feature by its size; the one-hot columns stay 0 or 1.
     """
-    scaler = [StandardScaler()] if scale else []
     transformers = []
     if schema.numeric:
-        numeric = make_pipeline(SimpleImputer(strategy="median"), *scaler)
+        numeric = make_pipeline(SimpleImputer(strategy="median"), *([StandardScaler()] if scale else []))
         transformers.append(("numeric", numeric, schema.numeric))
     if schema.categorical:
         categorical = make_pipeline(
@@ -49,7 +48,7 @@ def build_preprocessor(schema: FeatureSchema, scale: bool = False) -> ColumnTran
         transformers.append(("categorical", categorical, schema.categorical))
     if schema.dates:
         dates = date_encoder(schema.dates)
-        transformers.append(("dates", make_pipeline(dates, *scaler) if scale else dates, list(schema.dates)))
+        transformers.append(("dates", make_pipeline(dates, StandardScaler()) if scale else dates, list(schema.dates)))
     return ColumnTransformer(transformers, remainder="drop")
 
 
