@@ -569,7 +569,7 @@ def point_params_at(project: Path, raw: Path, target: str, n_estimators: int) ->
     path = project / "params.yaml"
     params = yaml.safe_load(path.read_text(encoding="utf-8"))
     params["data"].update({"raw": str(raw), "target": target, "drop": [], "feature_types": {}})
-    params["train"]["n_estimators"] = n_estimators
+    params["train"]["random_forest"]["n_estimators"] = n_estimators
     path.write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
 
 
@@ -1023,7 +1023,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--large-estimators",
         type=int,
         default=200,
-        help="train.n_estimators for the generated table; with 200k rows, ~30 s of training on 2 cores",
+        help="train.random_forest.n_estimators for the generated table; with 200k rows, ~30 s of training on 2 cores",
     )
     parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated sections: {', '.join(SECTIONS)}")
     parser.add_argument(

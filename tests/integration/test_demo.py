@@ -36,7 +36,7 @@ def test_demo_runs_the_loop_and_points_at_the_report(tmp_path: Path) -> None:
     report = tmp_path / "demo" / "wine-classifier" / "report.md"
     assert f"The pull-request report is at {report}" in result.stderr
     text = report.read_text()
-    assert "| train.max_depth | `3` | `1` |" in text
+    assert "| train.random_forest.max_depth | `3` | `1` |" in text
     assert "**Verdict: " in text
     assert (report.parent / "report_assets/base_confusion_matrix.png").is_file()
     assert (tmp_path / "venv/bin/dvc").is_file()

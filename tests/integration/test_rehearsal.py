@@ -115,7 +115,7 @@ def test_report_has_the_metrics_diff_params_diff_and_confusion_matrices(rehearsa
     assert "origin/main" in text
     accuracy = re.search(r"^\| accuracy \| (\d\.\d{4}) \| (\d\.\d{4}) \| ([+-]\d\.\d{4}) \|$", text, re.MULTILINE)
     assert accuracy, text
-    assert "| train.max_depth | `3` | `1` |" in text
+    assert "| train.random_forest.max_depth | `3` | `1` |" in text
     assert re.search(r"\*\*Verdict: (better|worse|no clear change|unchanged)\.\*\*", text)
     assert "| macro_f1 falls by at most 0.05 | -0.0641 | **fail** |" in text
     rows = assert_confusion_counts_and_pictures(rehearsal.first_run, text, REPOSITORY)
@@ -174,7 +174,7 @@ def test_second_push_without_pipeline_change_retrains_nothing(rehearsal: Rehears
     assert not second.step_ran("Push the updated dvc.lock to the branch")
     (call,) = second.cml_calls
     assert call["args"][:2] == ["comment", "update"]
-    assert "| train.max_depth | `3` | `1` |" in call["file"]["text"]  # still compared with main
+    assert "| train.random_forest.max_depth | `3` | `1` |" in call["file"]["text"]  # still compared with main
 
 
 def pull_request_event(head_sha: str, head_repository: str) -> dict[str, object]:

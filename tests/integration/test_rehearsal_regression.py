@@ -70,7 +70,7 @@ def test_train_job_reports_the_regression_against_main(regression_rehearsal: Reg
     verdict = r"^\*\*Verdict: (better|worse|no clear change|unchanged)\.\*\* `r2` "
     assert re.search(verdict, report, re.MULTILINE), report
     assert re.search(r"^\| mae \| \d+\.\d{4} \| \d+\.\d{4} \| ([+-]\d+\.\d{4}|0) \|$", report, re.MULTILINE), report
-    assert "| train.max_depth | `6` | `4` |" in report
+    assert "| train.random_forest.max_depth | `6` | `4` |" in report
     assert f"| r2 ≥ {TASKS[TASK]['gate']['minimum']:g} |" in report
     assert "### Errors on the test rows" in report and "actual ╲ predicted" not in report
     assert re.search(r"^\| test rows \| (\d+) \| \1 \|$", report, re.MULTILINE), report

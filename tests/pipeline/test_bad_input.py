@@ -73,12 +73,13 @@ def mostly_missing_hue(frame: pd.DataFrame) -> pd.DataFrame:
 
 CASES: dict[str, tuple[Callable[[Path], None], str]] = {
     "unknown params key": (
-        replace_in("params.yaml", "  n_estimators: 100", "  n_estimators: 100\n  n_estimator: 50"),
-        "error: params.yaml: train.n_estimator: unknown key, did you mean train.n_estimators?",
+        replace_in("params.yaml", "    n_estimators: 100", "    n_estimators: 100\n    n_estimator: 50"),
+        "error: params.yaml: train.random_forest.n_estimator: unknown key, did you mean "
+        "train.random_forest.n_estimators?",
     ),
     "wrong params type": (
         replace_in("params.yaml", "n_estimators: 100", "n_estimators: many"),
-        "error: params.yaml: train.n_estimators: Input should be a valid integer",
+        "error: params.yaml: train.random_forest.n_estimators: Input should be a valid integer",
     ),
     "out-of-range test size": (
         replace_in("params.yaml", "test_size: 0.25", "test_size: 1.5"),

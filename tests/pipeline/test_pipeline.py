@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from ..support.helpers import VENV_BIN, commit_all, dvc_repro, make, run, stages_run
+from ..support.families import each_family_reproduced, served_predictions
+from ..support.helpers import DEFAULT_PACKAGE, VENV_BIN, commit_all, dvc_repro, make, run, stages_run
 from ..support.runs import FirstRun
 
 pytestmark = pytest.mark.slow
@@ -57,7 +58,7 @@ def test_param_change_on_a_branch_is_reported_against_main(reproduced_project: P
     project = reproduced_project
     base_metrics = json.loads((project / "metrics/metrics.json").read_text())
     run(["git", "checkout", "--quiet", "-b", "shallower-trees"], cwd=project)
-    old_depth = yaml.safe_load((project / "params.yaml").read_text())["train"]["max_depth"]
+    old_depth = yaml.safe_load((project / "params.yaml").read_text())["train"]["random_forest"]["max_depth"]
     params_text = (project / "params.yaml").read_text()
     (project / "params.yaml").write_text(params_text.replace(f"max_depth: {old_depth}", "max_depth: 1"))
     assert stages_run(dvc_repro(project).stdout) == ["train", "evaluate"]
@@ -67,7 +68,7 @@ def test_param_change_on_a_branch_is_reported_against_main(reproduced_project: P
     make(project, "report")
 
     report = (project / "report.md").read_text()
-    assert f"| train.max_depth | `{old_depth}` | `1` |" in report
+    assert f"| train.random_forest.max_depth | `{old_depth}` | `1` |" in report
     old, new = base_metrics["accuracy"], new_metrics["accuracy"]
     assert f"| accuracy | {old:.4f} | {new:.4f} |" in report
     assert "**Verdict: " in report
@@ -78,6 +79,23 @@ def test_param_change_on_a_branch_is_reported_against_main(reproduced_project: P
     for image in ("report_assets/base_confusion_matrix.png", "metrics/confusion_matrix.png"):
         assert f"]({image})" in report
         assert (project / image).read_bytes().startswith(b"\x89PNG")
+
+
+def test_every_other_model_family_is_trained_reported_and_served(reproduced_project: Path, tmp_path: Path) -> None:
+    """`train.model` set to each other family in turn: `dvc repro` retrains, the report shows the switch, the model
+    card the family's own settings, and the API answers what the evaluate stage predicted."""
+    project = reproduced_project
+    trained = []
+    for family in each_family_reproduced(project):
+        assert f"| train.model | `random_forest` | `{family}` |" in (project / "report.md").read_text()
+        make(project, "model-card")
+        card = (project / "MODEL_CARD.md").read_text()
+        assert f"| train.{family}." in card and "| train.random_forest." not in card
+        served = served_predictions(project, DEFAULT_PACKAGE, 3, tmp_path / f"{family}.log")
+        predicted = pd.read_csv(project / "metrics/predictions.csv")["predicted"].head(3).tolist()
+        assert [prediction["label"] for prediction in served] == predicted
+        trained.append(family)
+    assert trained == ["hist_gradient_boosting", "logistic_regression"]
 
 
 def test_a_data_only_change_is_reported_with_the_table_before_and_after(reproduced_project: Path) -> None:

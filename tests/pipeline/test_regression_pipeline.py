@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from ..support.families import each_family_reproduced, served_predictions
 from ..support.helpers import VENV_BIN, commit_all, dvc_repro, make, project_env, render, run, stages_run
 from ..support.processes import HOST, answers, free_port, running
 from ..support.runs import set_tool_identity
@@ -91,7 +92,7 @@ def test_a_change_on_a_branch_is_reported_and_gated_on_r2(regression_copy: Path)
     base = json.loads((project / "metrics/metrics.json").read_text())
     run(["git", "checkout", "--quiet", "-b", "shallow"], cwd=project)
     params = (project / "params.yaml").read_text()
-    depth = yaml.safe_load(params)["train"]["max_depth"]
+    depth = yaml.safe_load(params)["train"]["random_forest"]["max_depth"]
     (project / "params.yaml").write_text(params.replace(f"max_depth: {depth}", "max_depth: 1"))
     assert stages_run(dvc_repro(project).stdout) == ["train", "evaluate"]
     new = json.loads((project / "metrics/metrics.json").read_text())
@@ -99,7 +100,7 @@ def test_a_change_on_a_branch_is_reported_and_gated_on_r2(regression_copy: Path)
 
     make(project, "report")
     report = (project / "report.md").read_text()
-    assert f"| train.max_depth | `{depth}` | `1` |" in report
+    assert f"| train.random_forest.max_depth | `{depth}` | `1` |" in report
     assert f"| r2 | {base['r2']:.4f} | {new['r2']:.4f} |" in report
     test_rows = len(pd.read_csv(project / "metrics/predictions.csv"))
     assert new["r2"] < base["r2"]
@@ -115,6 +116,20 @@ def test_a_change_on_a_branch_is_reported_and_gated_on_r2(regression_copy: Path)
     fell = base["r2"] - new["r2"] > TASKS[TASK]["gate"]["max_drop"]
     assert (gate.returncode != 0) == fell, gate.stdout + gate.stderr
     assert ("r2 fell by" in gate.stderr) == fell
+
+
+def test_every_other_model_family_is_trained_reported_and_served(regression_copy: Path, tmp_path: Path) -> None:
+    """`train.model` set to each other family in turn: `dvc repro` retrains, the report shows the switch, and the
+    API answers what the evaluate stage predicted."""
+    project = regression_copy
+    trained = []
+    for family in each_family_reproduced(project):
+        assert f"| train.model | `random_forest` | `{family}` |" in (project / "report.md").read_text()
+        served = served_predictions(project, PACKAGE, 3, tmp_path / f"{family}.log")
+        predicted = pd.read_csv(project / "metrics/predictions.csv")["predicted"].head(3).tolist()
+        assert [prediction["value"] for prediction in served] == pytest.approx(predicted)
+        trained.append(family)
+    assert trained == ["hist_gradient_boosting", "ridge"]
 
 
 def test_the_served_model_answers_numbers_and_the_model_it_is(regression_run: RegressionRun, tmp_path: Path) -> None:

@@ -74,6 +74,18 @@ def test_the_card_describes_the_model_its_data_and_its_metrics_against_the_previ
     assert "## Caveats" in card
 
 
+def test_the_card_lists_the_chosen_model_familys_settings_alone(two_versions: Path) -> None:
+    """params.yaml holds every family's settings; the card, those that shaped this model."""
+    train = PROJECT_PARAMS["train"]
+    unused = [name for name, settings in train.items() if isinstance(settings, dict) and name != train["model"]]
+
+    card = write_model_card("main")
+
+    assert f"| train.model | `{train['model']}` |" in card
+    assert unused, "every task offers more than one model"
+    assert not [name for name in unused if f"| train.{name}." in card]
+
+
 def test_what_a_person_wrote_is_kept_when_the_card_is_written_again(two_versions: Path) -> None:
     first = write_model_card("main")
     prompt = first.split("## Intended use (by hand)\n\n")[1].split("\n")[0]

@@ -38,7 +38,10 @@ def params(tmp_path: Path) -> Params:
             "seed": 7,
             "data": {"raw": str(tmp_path / "fruit.csv"), "target": TARGET, "drop": ["row_id"]},
             "prepare": {"test_size": 0.25},
-            "train": {"n_estimators": 20, "max_depth": 4},
+            "train": {
+                "model": "random_forest",
+                "random_forest": {"n_estimators": 20, "max_depth": 4},
+            },
         }
     )
 

@@ -24,9 +24,15 @@ def test_project_params_load() -> None:
     ("extra", "expected"),
     [
         ("\nunknown_section: 1\n", "unknown_section: unknown key"),
-        ("\ntrain: {n_estimators: 0}\n", "train.n_estimators: Input should be greater than or equal to 1 (got 0)"),
+        (
+            "\ntrain:\n  model: random_forest\n  random_forest: {n_estimators: 0}\n",
+            "train.random_forest.n_estimators: Input should be greater than or equal to 1 (got 0)",
+        ),
         ("\nprepare: {test_size: 1.5}\n", "prepare.test_size: Input should be less than 1 (got 1.5)"),
-        ("\ntrain: {n_estimators: many}\n", "train.n_estimators: Input should be a valid integer"),
+        (
+            "\ntrain:\n  model: random_forest\n  random_forest: {n_estimators: many}\n",
+            "train.random_forest.n_estimators: Input should be a valid integer",
+        ),
         (
             "\ndata:\n  raw: x.csv\n  target: y\n  feature_types:\n    a: datetime\n",
             "data.feature_types.a: Input should be 'numeric', 'categorical', 'date' or 'identifier' (got 'datetime')",

@@ -30,9 +30,9 @@ import {{ cookiecutter.package_name }}
 from {{ cookiecutter.package_name }}.core.config import Params
 from {{ cookiecutter.package_name }}.data.expectations import derive_expectations
 from {{ cookiecutter.package_name }}.data.schema import infer_schema
-from {{ cookiecutter.package_name }}.modeling.estimator import STEP
 from {{ cookiecutter.package_name }}.modeling.pipeline import build_model
 from {{ cookiecutter.package_name }}.serving.answers import answer
+from {{ cookiecutter.package_name }}.serving.loaded_model import serve_in_one_thread
 
 HOST = "127.0.0.1"
 MAX_BATCH_SIZE = 8  # small, so that a batch above the limit is quick to send
@@ -153,7 +153,7 @@ def served(
         servers["model"] = launch(folder, settings)
     servers["model"].wait_until_healthy()
     model = joblib.load(folder / "model.joblib")
-    model.named_steps[STEP].set_params(n_jobs=1)  # one thread, as the server runs it: many small calls are quicker
+    serve_in_one_thread(model)  # as the server runs it: many small calls are quicker
     return Served(servers["model"], model, folder / "model.joblib")
 
 

@@ -32,18 +32,45 @@ def test_pipeline_writes_every_output(pipeline_run: Path) -> None:
             assert image.text["Title"].endswith(f"of model {model_md5[:8]}"), "the report shows it beside the base's"
 
 
-def test_training_shows_the_forests_progress_and_predicting_does_not(
-    tmp_path: Path, mixed_frame: pd.DataFrame, params: Params, capfd: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("family", "progress"),
+    [
+        ("random_forest", r"Done +20 out of +20"),  # joblib's line for the last batch of the forest's 20 trees
+        ("hist_gradient_boosting", r"Fit \d+ trees in [0-9.]+ s"),  # the rounds' summary
+    ],
+)
+def test_training_shows_the_estimators_progress_and_predicting_does_not(
+    tmp_path: Path,
+    mixed_frame: pd.DataFrame,
+    params: Params,
+    capfd: pytest.CaptureFixture[str],
+    family: str,
+    progress: str,
 ) -> None:
+    train_params = params.train.model_copy(update={"model": family})
     save(prepare(mixed_frame, params.data, params.prepare, params.seed), tmp_path)
-    model = train(tmp_path, params.train, params.seed)
+    model = train(tmp_path, train_params, params.seed)
     fitting = capfd.readouterr()
-    trees = params.train.n_estimators
-    assert re.search(rf"Done +{trees} out of +{trees}", fitting.out + fitting.err), fitting.err
+    assert re.search(progress, fitting.out + fitting.err), fitting.out + fitting.err
 
     model.predict(mixed_frame.head())
     predicting = capfd.readouterr()
     assert predicting.out + predicting.err == "", "evaluate and the API would print progress on every prediction"
+
+
+def test_gradient_boosting_shows_one_round_in_ten(
+    tmp_path: Path, mixed_frame: pd.DataFrame, params: Params, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A line per round would bury the log: the first round's, one every tenth, and the last's are shown."""
+    boosting = params.train.model_copy(update={"model": "hist_gradient_boosting"})
+    save(prepare(mixed_frame, params.data, params.prepare, params.seed), tmp_path)
+    train(tmp_path, boosting, params.seed)
+    round_lines = [line for line in capfd.readouterr().err.splitlines() if re.search(r"\d+ trees?, \d+ leaves", line)]
+    rounds = [re.match(r"\[(\d+)/100\] ", line) for line in round_lines]
+    assert [done[1] if done else line for done, line in zip(rounds, round_lines, strict=True)] == [
+        "1",
+        *(str(done) for done in range(10, 101, 10)),
+    ]
 
 
 def test_same_seed_gives_same_metrics(tmp_path: Path, run_pipeline: Callable[[Path], dict[str, Any]]) -> None:

@@ -67,14 +67,27 @@ def keys_at(location: tuple[str | int, ...]) -> list[str]:
     return list(section.model_fields) if section else []
 
 
+def nearest_key(key: str, parent: tuple[str | int, ...]) -> str | None:
+    """The valid key nearest a misspelt one: in its own section, else in a section within it (`train.max_depth`
+    is `train.random_forest.max_depth` where the settings go by model family)."""
+    here = keys_at(parent)
+    nearest = difflib.get_close_matches(key, here, n=1)
+    if nearest:
+        return nearest[0]
+    below = {f"{section}.{name}": name for section in here for name in keys_at((*parent, section))}
+    nearest = difflib.get_close_matches(key, list(below.values()), n=1)
+    return next((dotted for dotted, name in below.items() if nearest and name == nearest[0]), None)
+
+
 def describe_problem(problem: ErrorDetails) -> str:
-    """One problem as `train.n_estimators: <what is wrong> (got 0)`; an unknown key with the nearest valid one."""
+    """One problem as `train.random_forest.n_estimators: <what is wrong> (got 0)`; an unknown key with the nearest
+    valid one."""
     location = ".".join(str(part) for part in problem["loc"]) or "top level"
     if problem["type"] == "extra_forbidden":
         *parent, key = problem["loc"]
-        nearest = difflib.get_close_matches(str(key), keys_at(tuple(parent)), n=1)
+        nearest = nearest_key(str(key), tuple(parent))
         prefix = "".join(f"{part}." for part in parent)
-        return f"{location}: unknown key" + (f", did you mean {prefix}{nearest[0]}?" if nearest else "")
+        return f"{location}: unknown key" + (f", did you mean {prefix}{nearest}?" if nearest else "")
     message = f"{location}: {problem['msg']}"
     if problem["type"] != "missing":
         message += f" (got {problem['input']!r})"

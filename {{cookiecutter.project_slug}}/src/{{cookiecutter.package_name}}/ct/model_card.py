@@ -14,7 +14,7 @@ import argparse
 import json
 import logging
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from ..core.config import Params, load_params
 from ..core.paths import LOCK_FILE, METRICS_FILE, MODEL_CARD_FILE, MODEL_PATH, PREDICTIONS_FILE
@@ -46,6 +46,16 @@ def flatten(settings: dict[str, Any], prefix: str = "") -> dict[str, Any]:
         name = f"{prefix}{key}"
         flat |= flatten(value, f"{name}.") if isinstance(value, dict) and value else {name: value}
     return flat
+
+
+def training_settings(params: Params) -> dict[str, Any]:
+    """The settings that shape the model, as dotted names. Of the model families `train.model` chooses from, only
+    the chosen one's section: the others' are in params.yaml too, checked but unused."""
+    sections = {name: params.model_dump(mode="json")[name] for name in TRAINING_SECTIONS}
+    choice = type(params.train).model_fields.get("model")
+    unused = set(get_args(choice.annotation)) - {sections["train"]["model"]} if choice else set()
+    sections["train"] = {key: value for key, value in sections["train"].items() if key not in unused}
+    return flatten(sections)
 
 
 def hand_written_sections(card: str) -> dict[str, str]:
@@ -110,7 +120,6 @@ def render_card(title: str, params: Params, base: str | None, existing: str) -> 
     metrics = read_json(METRICS_FILE.read_bytes() if METRICS_FILE.is_file() else None)
     previous = read_json(read_at_base((METRICS_FILE,), base)[METRICS_FILE]) if base else {}
     predictions = PREDICTIONS_FILE.read_text(encoding="utf-8") if PREDICTIONS_FILE.is_file() else ""
-    settings = flatten({name: params.model_dump(mode="json")[name] for name in TRAINING_SECTIONS})
     lines = [
         f"# Model card: {title}",
         "",
@@ -123,7 +132,7 @@ def render_card(title: str, params: Params, base: str | None, existing: str) -> 
     lines += ["## Model", "", *model_lines(), "## Data", "", *data_lines(params)]
     lines += ["## Features", "", *feature_lines(), *input_section()]
     lines += ["## Parameters", "", "| Parameter | Value |", "|---|---|"]
-    lines += [f"| {name} | `{value}` |" for name, value in settings.items()]
+    lines += [f"| {name} | `{value}` |" for name, value in training_settings(params).items()]
     lines += ["", "## Metrics", "", *metrics_lines(metrics, previous, base)]
     lines += ["## Caveats", "", *(caveats(predictions) if predictions else ["_No predictions: run `dvc repro`._"])]
     return "\n".join(lines).rstrip("\n") + "\n"

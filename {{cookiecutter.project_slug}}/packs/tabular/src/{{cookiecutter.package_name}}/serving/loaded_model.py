@@ -74,7 +74,7 @@ def feature_spec(pipeline: Pipeline) -> FeatureSpec:
     categorical: dict[str, str] = {}
     for name, transformer, columns in pipeline.named_steps["preprocess"].transformers_:
         if name == "numeric":
-            medians = zip(columns, transformer.statistics_, strict=True)
+            medians = zip(columns, transformer.named_steps["simpleimputer"].statistics_, strict=True)
             numeric = {column: round(float(median), 4) for column, median in medians}
         elif name == "categorical":
             categories = transformer.named_steps["onehotencoder"].categories_
@@ -88,8 +88,18 @@ def feature_spec(pipeline: Pipeline) -> FeatureSpec:
     )
 
 
+def serve_in_one_thread(pipeline: Pipeline) -> None:
+    """An estimator that spreads its work over the cores (a forest's `n_jobs`) uses one: requests are already
+    batched, and many small calls are quicker in one thread. The other families have no `n_jobs` to set: a linear
+    model's does nothing since scikit-learn 1.8, and gradient boosting predicts on OpenMP's threads, which
+    `OMP_NUM_THREADS` caps."""
+    estimator = pipeline.named_steps[STEP]
+    if estimator.get_params().get("n_jobs") is not None:
+        estimator.set_params(n_jobs=1)
+
+
 def load_model(model_path: Path, metrics_path: Path) -> LoadedModel:
-    """Load the pipeline for serving: one thread per prediction, since requests are already batched."""
+    """Load the pipeline for serving, in one thread per prediction."""
     if not model_path.is_file():
         raise ProjectError(f"no model at {model_path}: run `dvc repro` (or `dvc pull`) first")
     retrain = "retrain it with `dvc repro`, or point MODEL_PATH at a model this project trained"
@@ -98,7 +108,7 @@ def load_model(model_path: Path, metrics_path: Path) -> LoadedModel:
     except Exception as error:  # unpickling runs arbitrary code paths: any failure means "not a model"
         raise ProjectError(f"{model_path} cannot be loaded ({type(error).__name__}: {error}); {retrain}") from None
     try:
-        pipeline.named_steps[STEP].set_params(n_jobs=1)
+        serve_in_one_thread(pipeline)
         features, target = feature_spec(pipeline), target_info(pipeline)
     except (AttributeError, KeyError, TypeError, ValueError):
         raise ProjectError(

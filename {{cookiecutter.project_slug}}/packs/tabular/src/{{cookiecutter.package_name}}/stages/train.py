@@ -8,7 +8,6 @@ import logging
 from pathlib import Path
 
 import joblib
-import pandas as pd
 from sklearn.pipeline import Pipeline
 
 from ..core.atomic import atomic_file
@@ -17,22 +16,9 @@ from ..core.train_params import TrainParams
 from ..data.expectations import EXPECTATIONS_FILE, Expectations
 from ..data.schema import SCHEMA_FILE, TRAIN_FILE, FeatureSchema, read_split
 from ..modeling.pipeline import build_model
+from ..modeling.progress import progress_shown
 
 logger = logging.getLogger(__name__)
-
-
-def fit_with_progress(model: Pipeline, features: pd.DataFrame, labels: pd.Series) -> None:
-    """Fit, with the estimator's own progress lines where it iterates (a forest: one per batch of trees).
-
-    They are on for the fit only: evaluate and the API predict with the saved model, and would print them too.
-    """
-    estimator = model.steps[-1][1]
-    quiet = estimator.get_params().get("verbose")
-    if quiet is not None:
-        estimator.set_params(verbose=1)
-    model.fit(features, labels)
-    if quiet is not None:
-        estimator.set_params(verbose=quiet)
 
 
 def train(prepared_dir: Path, params: TrainParams, seed: int) -> Pipeline:
@@ -42,7 +28,8 @@ def train(prepared_dir: Path, params: TrainParams, seed: int) -> Pipeline:
     expectations = Expectations.load(prepared_dir / EXPECTATIONS_FILE)
     model = build_model(schema, expectations, params, seed)
     logger.info("fitting on %d rows and %d features", len(features), len(schema.features))
-    fit_with_progress(model, features, labels)
+    with progress_shown(model.steps[-1][1]):
+        model.fit(features, labels)
     logger.info("trained on %d rows and %d features", len(features), len(schema.features))
     return model
 
