@@ -30,7 +30,11 @@ from {{ cookiecutter.package_name }}.ct.experiment_results import (
     results_from_show,
 )
 from {{ cookiecutter.package_name }}.ct.experiment_runs import promote, run_one
-from {{ cookiecutter.package_name }}.ct.leaderboard import Reference, render_leaderboard
+from {{ cookiecutter.package_name }}.ct.leaderboard import (
+    Reference,
+    render_leaderboard,
+    with_failures,
+)
 
 PACKAGE = "{{ cookiecutter.package_name }}"
 # The folder that holds the package, for commands run from another folder.
@@ -269,6 +273,17 @@ def test_leaderboard_ranks_the_plan_marks_the_best_and_says_what_did_not_run(exp
     assert "`train.name=a\\|b`" in rows[6]
     assert all(row.count(" | ") == rows[0].count(" | ") for row in rows)
     assert "**Best: `depth-5`**, `score` 0.8000 (+0.8000 against this change)" in "\n".join(lines)
+
+
+def test_experiments_that_failed_elsewhere_are_failed_unless_dvc_has_their_success(experiment_repo: Path) -> None:
+    baseline, show = shown(experiment_repo)
+    results = with_failures(results_from_show(show, baseline), ["depth-9", "depth-2", "depth-7"])
+    assert {name: result.state for name, result in results.items()} == {
+        "depth-2": SUCCESS,
+        "depth-5": SUCCESS,
+        "depth-9": FAILED,
+        "depth-7": FAILED,
+    }
 
 
 def test_a_lower_is_better_metric_ranks_the_other_way(experiment_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,12 +2,13 @@
 
     python -m {{ cookiecutter.package_name }} experiments plan [--json]
     python -m {{ cookiecutter.package_name }} experiments run [--name NAME] [--jobs N]
-    python -m {{ cookiecutter.package_name }} experiments leaderboard [--base main] [--output FILE]
+    python -m {{ cookiecutter.package_name }} experiments leaderboard [--base main] [--output FILE] [--failed NAME]...
     python -m {{ cookiecutter.package_name }} experiments promote NAME
 
 `plan --json` prints a JSON list of `{"name": ..., "overrides": [...]}`, one object per experiment, in the file's
 order; CI uses it as a job matrix and runs each job's experiment with `run --name NAME`. The names depend on the
-overrides alone, so they are the same on every machine and every push.
+overrides alone, so they are the same on every machine and every push. Once the jobs' experiments are pulled
+(`dvc exp pull origin`), `leaderboard --failed NAME` marks those whose job failed, which DVC never received.
 """
 
 import argparse
@@ -54,11 +55,11 @@ def run(name: str | None, jobs: int | None) -> None:
         run_one(planned(name))
 
 
-def write_leaderboard(base: str, output: Path | None) -> None:
+def write_leaderboard(base: str, output: Path | None, failed: list[str]) -> None:
     """The leaderboard section alone, for CI to post once every machine's experiments are pulled."""
     from .leaderboard import leaderboard_section
 
-    text = "\n".join(leaderboard_section(base)) + "\n"
+    text = "\n".join(leaderboard_section(base, failed=failed)) + "\n"
     if output is None:
         print(text, end="")
         return
@@ -77,6 +78,9 @@ def parser() -> argparse.ArgumentParser:
     board = commands.add_parser("leaderboard", help="write the report's Experiments section alone")
     board.add_argument("--base", default="main", help="the reference revision (default: main)")
     board.add_argument("--output", type=Path, help="file to write (default: print it)")
+    board.add_argument(
+        "--failed", action="append", default=[], metavar="NAME", help="an experiment that failed elsewhere (repeat)"
+    )
     promote_parser = commands.add_parser("promote", help="apply an experiment of this commit to the workspace")
     promote_parser.add_argument("name", help="the experiment's name, as `plan` and the leaderboard show it")
     return parser
@@ -89,6 +93,6 @@ def main() -> None:
     elif args.command == "run":
         run(args.name, args.jobs)
     elif args.command == "leaderboard":
-        write_leaderboard(args.base, args.output)
+        write_leaderboard(args.base, args.output, args.failed)
     else:
         promote(args.name)

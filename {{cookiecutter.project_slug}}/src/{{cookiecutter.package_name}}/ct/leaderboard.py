@@ -6,6 +6,7 @@ that runs it. The best one is marked, with the interval of its gain over this ch
 predictions are at hand (the same paired bootstrap as the report's metrics).
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..core.config import load_params
@@ -55,7 +56,7 @@ def best_of(plan: list[Experiment], results: dict[str, ExperimentResult], primar
 
 def status(result: ExperimentResult) -> str:
     if result.state == FAILED:
-        return f"**failed**: `dvc queue logs {result.name}` shows why"
+        return f"**failed**: `dvc queue logs {result.name}` shows why (in CI, the job's log)"
     if result.state == NOT_RUN:
         return f"not run: `{COMMAND} {result.name}`"
     return result.state
@@ -127,10 +128,17 @@ def interval_of_best(best: ExperimentResult | None, primary: str) -> ChangeInter
     return change_intervals(best_predictions.decode("utf-8"), current, [primary]).get(primary)
 
 
-def leaderboard_section(base: str, metrics: list[MetricRow] | None = None) -> list[str]:
+def with_failures(results: dict[str, ExperimentResult], failed: Sequence[str]) -> dict[str, ExperimentResult]:
+    """DVC's records, and as failed the experiments that failed elsewhere (a CI job), which DVC never received."""
+    missing = [name for name in failed if results.get(name) is None or results[name].state != SUCCESS]
+    return results | {name: ExperimentResult(name=name, state=FAILED, metrics={}) for name in missing}
+
+
+def leaderboard_section(base: str, metrics: list[MetricRow] | None = None, failed: Sequence[str] = ()) -> list[str]:
     """The section for this commit's experiments; empty when there is no experiments.yaml.
 
-    `metrics` are the report's rows when the report is being written; alone, they are read from DVC.
+    `metrics` are the report's rows when the report is being written; alone, they are read from DVC. `failed`
+    names experiments known to have failed where DVC could not record it.
     """
     plan = plan_experiments()
     if not plan:
@@ -138,6 +146,6 @@ def leaderboard_section(base: str, metrics: list[MetricRow] | None = None) -> li
     primary = load_params().report.primary_metric
     if metrics is None:
         metrics = metric_rows(read_dvc_diffs(base)[0])
-    results = current_results()
+    results = with_failures(current_results(), failed)
     interval = interval_of_best(best_of(plan, results, primary), primary)
     return render_leaderboard(plan, results, references_from(metrics, base), primary, interval)
