@@ -1,9 +1,11 @@
 """The experiments of experiments.yaml: plan them, run them, rank them, promote one.
 
-    python -m {{ cookiecutter.package_name }} experiments plan [--json]
-    python -m {{ cookiecutter.package_name }} experiments run [--name NAME] [--jobs N]
-    python -m {{ cookiecutter.package_name }} experiments leaderboard [--base main] [--output FILE] [--failed NAME]...
-    python -m {{ cookiecutter.package_name }} experiments promote NAME
+Usage: python -m {{ cookiecutter.package_name }} experiments <command>, the command one of
+
+    plan [--json]
+    run [--name NAME] [--jobs N]
+    leaderboard [--base main] [--output FILE] [--failed NAME]...
+    promote NAME
 
 `plan --json` prints a JSON list of `{"name": ..., "overrides": [...]}`, one object per experiment, in the file's
 order; CI uses it as a job matrix and runs each job's experiment with `run --name NAME`. The names depend on the
