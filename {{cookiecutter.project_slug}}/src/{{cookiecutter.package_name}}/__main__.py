@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("ct.report", "write the pull-request report against a base revision"),
     "gate": ("ct.gate", "apply the quality gate of params.yaml against a base revision"),
     "model-card": ("ct.model_card", "write MODEL_CARD.md for the current model"),
+    "experiments": ("ct.experiments", "plan, run, rank or promote the experiments of experiments.yaml"),
     "ci": ("ct.ci", "the CI training step: repro, push, report, commit dvc.lock"),
     "release": ("ct.release", "pull the model dvc.lock records, its hash checked"),
 {%- if task.drift %}
@@ -37,7 +38,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 def usage() -> str:
     lines = [f"usage: python -m {__package__} <command> [arguments]", "", "commands:"]
-    lines += [f"  {name:<10} {summary}" for name, (_, summary) in COMMANDS.items()]
+    lines += [f"  {name:<11} {summary}" for name, (_, summary) in COMMANDS.items()]
     return "\n".join(lines)
 
 

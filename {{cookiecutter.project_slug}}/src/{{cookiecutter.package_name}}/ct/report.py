@@ -16,7 +16,6 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from ..core.config import load_params
 from ..core.errors import ProjectError
@@ -31,8 +30,10 @@ from .confidence import (
 )
 from .data_changes import data_section
 from .diffs import TOLERANCE, MetricRow, ParamRow, metric_rows, param_rows, read_dvc_diffs
+from .figures import NEW_LABEL, format_change, format_metric, format_param
 from .gate import RuleResult, check_gate
 from .input_report import input_section
+from .leaderboard import leaderboard_section
 from .lockfile import locked_md5
 from .prediction_report import PICTURES, TITLE, prediction_section
 from .revision_files import read_at_base
@@ -40,7 +41,6 @@ from .revision_files import read_at_base
 logger = logging.getLogger(__name__)
 
 ASSETS_DIR = "report_assets"
-NEW_LABEL = "This change"
 
 
 @dataclass(frozen=True)
@@ -119,21 +119,6 @@ def verdict_on(row: MetricRow, base: str, interval: ChangeInterval | None) -> st
     return line
 
 
-def format_metric(value: float | None) -> str:
-    return "—" if value is None else f"{value:.4f}"
-
-
-def format_param(value: Any) -> str:
-    return "—" if value is None else f"`{value}`"
-
-
-def format_change(change: float | None, interval: ChangeInterval | None = None) -> str:
-    if change is None:
-        return "—"
-    figure = "0" if abs(change) <= TOLERANCE else f"{change:+.4f}"
-    return figure if interval is None else f"{figure} [{interval.low:+.4f}, {interval.high:+.4f}]"
-
-
 def test_rows_line(predictions: PredictionOutputs, base: str) -> list[str]:
     """How many test rows the figures rest on, and whether the base's model was scored on the same ones."""
     if predictions.new_predictions is None:
@@ -158,8 +143,9 @@ def render_report(
     model_md5: str | None = None,
     intervals: dict[str, ChangeInterval] | None = None,
     data: list[str] | None = None,
+    experiments: list[str] | None = None,
 ) -> str:
-    """The whole report as Markdown."""
+    """The whole report as Markdown; `experiments` is the leaderboard section, when experiments.yaml plans some."""
     intervals = intervals or {}
     lines = ["## Model report", "", verdict(metrics, primary_metric, base, intervals.get(primary_metric)), ""]
     lines += [*model_section(model_md5), *input_section(), *gate_section(gate or [])]
@@ -179,7 +165,8 @@ def render_report(
         lines += [f"| {row.name} | {format_param(row.old)} | {format_param(row.new)} |" for row in params]
     else:
         lines.append(f"No parameter differs from `{base}`.")
-    lines += ["", "### Data", "", *(data or [f"No DVC-tracked data differs from `{base}`.", ""])]
+    lines += ["", *(experiments or [])]
+    lines += ["### Data", "", *(data or [f"No DVC-tracked data differs from `{base}`.", ""])]
     lines += [f"### {TITLE}", "", *predictions_section(predictions, base)]
     return "\n".join(lines) + "\n"
 
@@ -289,6 +276,7 @@ def write_report(base: str, output: Path, pictures_url: str | None = None) -> st
         model_md5=recorded_model_md5(),
         intervals=intervals,
         data=data_section(base, params.data.raw, params.data.target),
+        experiments=leaderboard_section(base, metrics),
     )
     output.write_text(text, encoding="utf-8")
     return text

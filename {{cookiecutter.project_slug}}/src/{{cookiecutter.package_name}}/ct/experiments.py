@@ -1,0 +1,94 @@
+"""The experiments of experiments.yaml: plan them, run them, rank them, promote one.
+
+    python -m {{ cookiecutter.package_name }} experiments plan [--json]
+    python -m {{ cookiecutter.package_name }} experiments run [--name NAME] [--jobs N]
+    python -m {{ cookiecutter.package_name }} experiments leaderboard [--base main] [--output FILE]
+    python -m {{ cookiecutter.package_name }} experiments promote NAME
+
+`plan --json` prints a JSON list of `{"name": ..., "overrides": [...]}`, one object per experiment, in the file's
+order; CI uses it as a job matrix and runs each job's experiment with `run --name NAME`. The names depend on the
+overrides alone, so they are the same on every machine and every push.
+"""
+
+import argparse
+import json
+import logging
+from pathlib import Path
+
+from ..core.errors import ProjectError
+from .experiment_plan import EXPERIMENTS_FILE, Experiment, plan_experiments
+from .experiment_runs import promote, run_all, run_one
+
+logger = logging.getLogger(__name__)
+
+
+def show_plan(as_json: bool) -> None:
+    """One experiment per line (`name  overrides`), or the JSON list CI reads."""
+    experiments = plan_experiments()
+    if as_json:
+        print(json.dumps([experiment.to_json() for experiment in experiments]))
+        return
+    if not experiments:
+        logger.info("no %s: no experiment planned", EXPERIMENTS_FILE)
+    width = max((len(experiment.name) for experiment in experiments), default=0)
+    for experiment in experiments:
+        print(f"{experiment.name:<{width}}  {' '.join(experiment.overrides)}")
+
+
+def planned(name: str) -> Experiment:
+    """The planned experiment of this name, or the list of the planned ones."""
+    experiments = plan_experiments()
+    for experiment in experiments:
+        if experiment.name == name:
+            return experiment
+    names = ", ".join(experiment.name for experiment in experiments) or f"none: {EXPERIMENTS_FILE} is missing or empty"
+    raise ProjectError(f"{EXPERIMENTS_FILE} plans no experiment named {name!r}; the planned ones: {names}")
+
+
+def run(name: str | None, jobs: int | None) -> None:
+    if jobs is not None and jobs < 1:
+        raise ProjectError(f"--jobs is the number of experiments run at a time, 1 or more (got {jobs})")
+    if name is None:
+        run_all(plan_experiments(), jobs)
+    else:
+        run_one(planned(name))
+
+
+def write_leaderboard(base: str, output: Path | None) -> None:
+    """The leaderboard section alone, for CI to post once every machine's experiments are pulled."""
+    from .leaderboard import leaderboard_section
+
+    text = "\n".join(leaderboard_section(base)) + "\n"
+    if output is None:
+        print(text, end="")
+        return
+    output.write_text(text, encoding="utf-8")
+    logger.info("leaderboard written to %s", output.resolve())
+
+
+def parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description="Plan, run, rank and promote the experiments of experiments.yaml.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    plan = commands.add_parser("plan", help="list the planned experiments, one per line")
+    plan.add_argument("--json", action="store_true", help='print a JSON list of {"name", "overrides"} objects')
+    run_parser = commands.add_parser("run", help="run every planned experiment, or one")
+    run_parser.add_argument("--name", help="run only this planned experiment, in a temporary copy (as CI does)")
+    run_parser.add_argument("--jobs", type=int, help="experiments at a time (default and limit: the cores)")
+    board = commands.add_parser("leaderboard", help="write the report's Experiments section alone")
+    board.add_argument("--base", default="main", help="the reference revision (default: main)")
+    board.add_argument("--output", type=Path, help="file to write (default: print it)")
+    promote_parser = commands.add_parser("promote", help="apply an experiment of this commit to the workspace")
+    promote_parser.add_argument("name", help="the experiment's name, as `plan` and the leaderboard show it")
+    return parser
+
+
+def main() -> None:
+    args = parser().parse_args()
+    if args.command == "plan":
+        show_plan(args.json)
+    elif args.command == "run":
+        run(args.name, args.jobs)
+    elif args.command == "leaderboard":
+        write_leaderboard(args.base, args.output)
+    else:
+        promote(args.name)
