@@ -49,17 +49,17 @@ class Experiment:
         return {"name": self.name, "overrides": list(self.overrides)}
 
 
-def rejoin_values(entry: list[str]) -> list[str]:
+def rejoin_values(items: list[Any]) -> list[Any]:
     """Undo YAML's split of a flow list: `[train.model=x, train.lr=0.05,0.1]` reads as three items, the last
     without `=`; such an item is one more value of the override before it, as the writer meant.
     """
-    overrides: list[str] = []
-    for item in entry:
-        if overrides and "=" not in item:
-            overrides[-1] += f",{item.strip()}"
+    joined: list[Any] = []
+    for item in items:
+        if joined and isinstance(joined[-1], str) and isinstance(item, str) and "=" not in item:
+            joined[-1] += f",{item.strip()}"
         else:
-            overrides.append(item)
-    return overrides
+            joined.append(rejoin_values(item) if isinstance(item, list) else item)
+    return joined
 
 
 def read_file(path: Path) -> ExperimentsFile:
@@ -72,6 +72,8 @@ def read_file(path: Path) -> ExperimentsFile:
     except yaml.YAMLError as error:
         raise ProjectError(f"{path} is not valid YAML: {str(error).splitlines()[0]}") from None
     try:
+        if isinstance(raw, dict) and isinstance(raw.get("experiments"), list):
+            raw["experiments"] = rejoin_values(raw["experiments"])
         return ExperimentsFile.model_validate(raw or {})
     except ValidationError as error:
         raise ProjectError(
@@ -114,11 +116,20 @@ def check_overrides(entry: list[str], keys: list[str], path: Path) -> None:
             raise ProjectError(f"{path}: {key!r} is not a key of {PARAMS_FILE}; {hint}")
 
 
-def expand(entry: list[str]) -> list[tuple[str, ...]]:
+def expand(entry: list[str], path: Path) -> list[tuple[str, ...]]:
     """Every combination of the entry's values, in DVC's order (`dvc exp run --queue -S ...` queues the same)."""
+    from dvc.exceptions import InvalidArgumentError
     from dvc.utils.hydra import get_hydra_sweeps
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
 
-    sweeps = get_hydra_sweeps({str(PARAMS_FILE): entry})
+    try:
+        sweeps = get_hydra_sweeps({str(PARAMS_FILE): entry})
+    except (InvalidArgumentError, HydraException, OmegaConfBaseException) as error:
+        problem = str(error).splitlines()[0]
+        raise ProjectError(
+            f"{path}: cannot expand {entry!r}: {problem}; give a list of values (`a,b`) or a range (`range(1,4)`)"
+        ) from None
     return [tuple(sweep[str(PARAMS_FILE)]) for sweep in sweeps]
 
 
@@ -140,7 +151,7 @@ def readable_name(overrides: tuple[str, ...]) -> str:
     for override in overrides:
         key, _, value = override.partition("=")
         section, _, rest = key.partition(".")
-        parts.append(f"{rest or section}-{value}".replace("_", "-"))
+        parts.append(f"{rest or section}-".replace(".", "-").replace("_", "-") + value)
     return slug("-".join(parts))
 
 
@@ -171,7 +182,7 @@ def plan_experiments(path: Path = EXPERIMENTS_FILE, params_path: Path = PARAMS_F
     """The experiments experiments.yaml asks for, validated against params.yaml; none when there is no file."""
     if not path.is_file():
         return []
-    entries = [[entry] if isinstance(entry, str) else rejoin_values(entry) for entry in read_file(path).experiments]
+    entries = [[entry] if isinstance(entry, str) else entry for entry in read_file(path).experiments]
     try:
         keys = dotted_keys(yaml.safe_load(params_path.read_text(encoding="utf-8")) or {})
     except FileNotFoundError:
@@ -181,7 +192,7 @@ def plan_experiments(path: Path = EXPERIMENTS_FILE, params_path: Path = PARAMS_F
         if not entry:
             raise ProjectError(f"{path}: an entry is an empty list; give it at least one `section.key=value`")
         check_overrides(entry, keys, path)
-        for overrides in expand(entry):
+        for overrides in expand(entry, path):
             if overrides in sweeps:
                 raise ProjectError(
                     f"{path}: {' '.join(overrides)!r} is planned twice; remove it from one of the entries"

@@ -8,10 +8,10 @@ predictions are at hand (the same paired bootstrap as the report's metrics).
 
 from dataclasses import dataclass
 
-from ..core.config import LOWER_IS_BETTER, load_params
+from ..core.config import load_params
 from ..core.paths import PREDICTIONS_FILE
 from .confidence import ChangeInterval, change_intervals
-from .diffs import MetricRow, metric_rows, read_dvc_diffs
+from .diffs import TOLERANCE, MetricRow, metric_rows, read_dvc_diffs
 from .experiment_plan import EXPERIMENTS_FILE, Experiment, plan_experiments
 from .experiment_results import FAILED, NOT_RUN, SUCCESS, ExperimentResult, current_results
 from .figures import NEW_LABEL, cell, format_change, format_metric
@@ -37,7 +37,7 @@ def metric_columns(primary: str, rows: list[dict[str, float]]) -> list[str]:
 def ranked(plan: list[Experiment], results: dict[str, ExperimentResult], primary: str) -> list[Experiment]:
     """The experiments with a primary metric, best first; then the others in the plan's order."""
     scored = [experiment for experiment in plan if primary in result_for(experiment, results).metrics]
-    sign = 1 if primary in LOWER_IS_BETTER else -1
+    sign = 1 if MetricRow(primary, None, None).lower_is_better else -1
     scored.sort(key=lambda experiment: sign * results[experiment.name].metrics[primary])
     return scored + [experiment for experiment in plan if experiment not in scored]
 
@@ -55,15 +55,14 @@ def status(result: ExperimentResult) -> str:
 
 
 def best_line(best: ExperimentResult, primary: str, change: Reference, interval: ChangeInterval | None) -> str:
-    """Which experiment wins and by how much it moves this change's primary metric, with `make promote`."""
+    """Which experiment wins, whether it beats this change (by how much, how surely), and how to adopt it."""
     row = MetricRow(primary, old=change.metrics.get(primary), new=best.metrics[primary])
-    against = ""
-    if row.change is not None:
-        against = f", {format_change(row.change, interval)} against {NEW_LABEL.lower()}"
-    return (
-        f"**Best: `{best.name}`**, `{primary}` {format_metric(row.new)}{against}. "
-        f"`make promote EXP={best.name}` applies it to the workspace."
-    )
+    line = f"**Best: `{best.name}`**, `{primary}` {format_metric(row.new)}"
+    if row.gain is not None:
+        line += f" ({format_change(row.change, interval)} against {NEW_LABEL.lower()})"
+        if row.gain <= TOLERANCE:
+            line += f"; no experiment beats {NEW_LABEL.lower()}"
+    return f"{line}. `make promote EXP={best.name}` applies it to the workspace."
 
 
 def render_leaderboard(
@@ -74,7 +73,7 @@ def render_leaderboard(
     best_interval: ChangeInterval | None = None,
 ) -> list[str]:
     """The section's lines: a summary, then one row per reference and per planned experiment."""
-    direction = "lower" if primary in LOWER_IS_BETTER else "higher"
+    direction = "lower" if MetricRow(primary, None, None).lower_is_better else "higher"
     order = ranked(plan, results, primary)
     columns = metric_columns(primary, [result_for(e, results).metrics for e in plan] + [r.metrics for r in references])
     best = result_for(order[0], results) if order and result_for(order[0], results).state == SUCCESS else None
