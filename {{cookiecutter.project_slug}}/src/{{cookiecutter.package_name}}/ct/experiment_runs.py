@@ -87,11 +87,16 @@ def run_all(experiments: list[Experiment], jobs: int | None) -> dict[str, str]:
 
 
 def run_one(experiment: Experiment) -> dict[str, str]:
-    """Run one experiment in a temporary copy of the workspace, as a CI job does, and return its state."""
+    """Run one experiment in a temporary copy of the workspace, as a CI job does, and return its state.
+
+    `--pull`: a fresh clone has no data; what the stages need comes from the remote, and a stage that an earlier
+    run already ran with the same inputs (this experiment on an earlier push) is restored from the remote's
+    run-cache instead of running again, as `dvc repro --pull` does for `make ci`.
+    """
     commit_or_refuse()
     forget_earlier_runs([experiment.name])
     logger.info("running %s (%s) in a temporary copy of the workspace", experiment.name, " ".join(experiment.overrides))
-    dvc("exp", "run", "--temp", "--name", experiment.name, *set_params(experiment))
+    dvc("exp", "run", "--temp", "--pull", "--name", experiment.name, *set_params(experiment))
     return summarize([experiment])
 
 
