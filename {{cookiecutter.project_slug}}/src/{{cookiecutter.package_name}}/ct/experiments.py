@@ -2,7 +2,7 @@
 
     python -m {{ cookiecutter.package_name }} experiments plan [--json]
     python -m {{ cookiecutter.package_name }} experiments run [--name NAME] [--jobs N]
-    python -m {{ cookiecutter.package_name }} experiments leaderboard [--base main] [--output FILE]
+    python -m {{ cookiecutter.package_name }} experiments leaderboard [--base main] [--all-ran] [--output FILE]
     python -m {{ cookiecutter.package_name }} experiments promote NAME
 
 `plan --json` prints a JSON list of `{"name": ..., "overrides": [...]}`, one object per experiment, in the file's
@@ -54,11 +54,11 @@ def run(name: str | None, jobs: int | None) -> None:
         run_one(planned(name))
 
 
-def write_leaderboard(base: str, output: Path | None) -> None:
+def write_leaderboard(base: str, output: Path | None, all_ran: bool) -> None:
     """The leaderboard section alone, for CI to post once every machine's experiments are pulled."""
     from .leaderboard import leaderboard_section
 
-    text = "\n".join(leaderboard_section(base)) + "\n"
+    text = "\n".join(leaderboard_section(base, all_ran=all_ran)) + "\n"
     if output is None:
         print(text, end="")
         return
@@ -77,6 +77,11 @@ def parser() -> argparse.ArgumentParser:
     board = commands.add_parser("leaderboard", help="write the report's Experiments section alone")
     board.add_argument("--base", default="main", help="the reference revision (default: main)")
     board.add_argument("--output", type=Path, help="file to write (default: print it)")
+    board.add_argument(
+        "--all-ran",
+        action="store_true",
+        help="every planned experiment has run and been pulled (CI, once its jobs ended): one not found failed",
+    )
     promote_parser = commands.add_parser("promote", help="apply an experiment of this commit to the workspace")
     promote_parser.add_argument("name", help="the experiment's name, as `plan` and the leaderboard show it")
     return parser
@@ -89,6 +94,6 @@ def main() -> None:
     elif args.command == "run":
         run(args.name, args.jobs)
     elif args.command == "leaderboard":
-        write_leaderboard(args.base, args.output)
+        write_leaderboard(args.base, args.output, args.all_ran)
     else:
         promote(args.name)

@@ -42,8 +42,11 @@ def ranked(plan: list[Experiment], results: dict[str, ExperimentResult], primary
     return scored + [experiment for experiment in plan if experiment not in scored]
 
 
-def result_for(experiment: Experiment, results: dict[str, ExperimentResult]) -> ExperimentResult:
-    return results.get(experiment.name) or ExperimentResult(name=experiment.name, state=NOT_RUN, metrics={})
+def result_for(
+    experiment: Experiment, results: dict[str, ExperimentResult], unrecorded: str = NOT_RUN
+) -> ExperimentResult:
+    """What DVC recorded of the experiment, else the `unrecorded` state."""
+    return results.get(experiment.name) or ExperimentResult(name=experiment.name, state=unrecorded, metrics={})
 
 
 def status(result: ExperimentResult) -> str:
@@ -121,10 +124,12 @@ def interval_of_best(best: ExperimentResult | None, primary: str) -> ChangeInter
     return change_intervals(best_predictions.decode("utf-8"), current, [primary]).get(primary)
 
 
-def leaderboard_section(base: str, metrics: list[MetricRow] | None = None) -> list[str]:
+def leaderboard_section(base: str, metrics: list[MetricRow] | None = None, all_ran: bool = False) -> list[str]:
     """The section for this commit's experiments; empty when there is no experiments.yaml.
 
-    `metrics` are the report's rows when the report is being written; alone, they are read from DVC.
+    `metrics` are the report's rows when the report is being written; alone, they are read from DVC. `all_ran`:
+    every planned experiment has been run elsewhere and its result pushed (CI, once its jobs have ended), so one
+    that DVC has no record of failed rather than waits to be run.
     """
     plan = plan_experiments()
     if not plan:
@@ -133,6 +138,8 @@ def leaderboard_section(base: str, metrics: list[MetricRow] | None = None) -> li
     if metrics is None:
         metrics = metric_rows(read_dvc_diffs(base)[0])
     _, results = current_results()
+    if all_ran:
+        results = {experiment.name: result_for(experiment, results, FAILED) for experiment in plan}
     order = ranked(plan, results, primary)
     best = results.get(order[0].name)
     best = best if best is not None and best.state == SUCCESS else None
