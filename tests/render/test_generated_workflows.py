@@ -690,6 +690,8 @@ def test_the_experiments_table_joins_the_training_jobs_comment(
             assert download["with"]["name"] == "model-report"
             _, table = step_named(leaderboard, "Write the experiments' table")
             assert table["env"]["BASE"] == "${{ needs.train.outputs.base }}"
+            # Every experiment's job has ended: one that pushed nothing failed, rather than waits to be run.
+            assert "--all-ran" in shlex.split(table["run"])
             _, post = step_named(leaderboard, "Put the table in the report and post it")
             assert post["env"]["TARGET"] == "${{ needs.train.outputs.comment-target }}"
             update = [line for line in post["run"].splitlines() if "cml comment update" in line]
