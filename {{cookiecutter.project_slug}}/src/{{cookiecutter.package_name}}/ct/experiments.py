@@ -2,12 +2,13 @@
 
     python -m {{ cookiecutter.package_name }} experiments plan [--json]
     python -m {{ cookiecutter.package_name }} experiments run [--name NAME] [--jobs N]
-    python -m {{ cookiecutter.package_name }} experiments leaderboard [--base main] [--all-ran] [--output FILE]
+    python -m {{ cookiecutter.package_name }} experiments leaderboard [--base main] [--output FILE]
     python -m {{ cookiecutter.package_name }} experiments promote NAME
 
 `plan --json` prints a JSON list of `{"name": ..., "overrides": [...]}`, one object per experiment, in the file's
 order; CI uses it as a job matrix and runs each job's experiment with `run --name NAME`. The names depend on the
 overrides alone, so they are the same on every machine and every push.
+`leaderboard --all-ran` is for CI, once every experiment's job has ended: one that pushed nothing failed.
 """
 
 import argparse
