@@ -35,13 +35,14 @@ from {{ cookiecutter.package_name }}.ct.leaderboard import Reference, render_lea
 PACKAGE = "{{ cookiecutter.package_name }}"
 # The folder that holds the package, for commands run from another folder.
 SOURCE_ROOT = Path(importlib.import_module(PACKAGE).__file__ or "").parents[1]
-PARAMS = {"seed": 1, "train": {"depth": 1, "leaf": 1, "baseline": {"c": 1.0}}, "prepare": {"test_size": 0.2}}
+TRAIN = {"depth": 1, "leaf": 1, "baseline": dict(c=1.0)}
+PARAMS = {"seed": 1, "train": TRAIN, "prepare": dict(test_size=0.2)}
 # The one stage: a score that rises with the depth, and a division that fails at depth 0.
 SCORE_SCRIPT = """\
 import json, pathlib, yaml
 depth = yaml.safe_load(open("params.yaml"))["train"]["depth"]
 pathlib.Path("metrics").mkdir(exist_ok=True)
-scores = {"score": 1 - 1 / depth, "loss": 1 / depth, "per_class": {"a": {"f1": 0.5}}}
+scores = dict(score=1 - 1 / depth, loss=1 / depth, per_class=dict(a=dict(f1=0.5)))
 pathlib.Path("metrics/metrics.json").write_text(json.dumps(scores))
 """
 DVC_YAML = {
@@ -125,7 +126,7 @@ def test_names_are_short_valid_git_refs_and_stable(overrides: tuple[str, ...]) -
 
 def test_names_that_would_collide_get_their_overrides_hash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write_plan(tmp_path, ["train.leaf=1", "prepare.test_size=0.3", "train.baseline.c=1"])
-    (tmp_path / "params.yaml").write_text(yaml.safe_dump({**PARAMS, "prepare": {"leaf": 2}}), encoding="utf-8")
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump({**PARAMS, "prepare": dict(leaf=2)}), encoding="utf-8")
     (tmp_path / "experiments.yaml").write_text("experiments: [train.leaf=1, prepare.leaf=1]", encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     names = [experiment.name for experiment in plan_experiments()]
@@ -232,7 +233,7 @@ def with_failed_run(show: list[dict], baseline: str, name: str) -> list[dict]:
     failed = copy.deepcopy(entry["experiments"][0])
     failed["name"] = name
     failed["executor"] = {"state": "failed", "name": None, "local": None}
-    failed["revs"][0] |= {"name": name, "error": {"msg": "Experiment run failed", "type": ""}}
+    failed["revs"][0] |= {"name": name, "error": dict(msg="Experiment run failed", type="")}
     entry["experiments"].append(failed)
     return show
 

@@ -33,7 +33,7 @@ def show_plan(as_json: bool) -> None:
         logger.info("no %s: no experiment planned", EXPERIMENTS_FILE)
     width = max((len(experiment.name) for experiment in experiments), default=0)
     for experiment in experiments:
-        print(f"{experiment.name:<{width}}  {' '.join(experiment.overrides)}")
+        print(experiment.name.ljust(width), " ".join(experiment.overrides), sep="  ")
 
 
 def planned(name: str) -> Experiment:
