@@ -197,7 +197,7 @@ def test_dvcs_records_give_each_experiments_state_and_metrics(
     experiment_repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(experiment_repo)
-    _, results = current_results()
+    results = current_results()
     assert {name: result.state for name, result in results.items()} == {
         "depth-2": SUCCESS,
         "depth-5": SUCCESS,

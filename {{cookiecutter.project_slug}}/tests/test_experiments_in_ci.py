@@ -25,7 +25,7 @@ def one_pushed(monkeypatch: pytest.MonkeyPatch) -> None:
     """Two planned experiments, DVC's record of one: the other's job failed before it could push anything."""
     pushed = {"depth-2": ExperimentResult("depth-2", SUCCESS, {"score": 0.9})}
     monkeypatch.setattr(leaderboard, "plan_experiments", lambda: PLAN)
-    monkeypatch.setattr(leaderboard, "current_results", lambda: ("0" * 40, pushed))
+    monkeypatch.setattr(leaderboard, "current_results", lambda: pushed)
     monkeypatch.setattr(leaderboard, "load_params", lambda: PARAMS)
 
 

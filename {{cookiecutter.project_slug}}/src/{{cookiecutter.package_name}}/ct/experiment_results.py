@@ -71,8 +71,8 @@ def results_from_show(shown: list[dict[str, Any]], baseline: str) -> dict[str, E
     return results
 
 
-def current_results() -> tuple[str, dict[str, ExperimentResult]]:
-    """The current commit and what DVC knows of its experiments (`dvc exp show` for HEAD)."""
+def current_results() -> dict[str, ExperimentResult]:
+    """What DVC knows of the current commit's experiments (`dvc exp show` for HEAD)."""
     from dvc.repo import Repo
 
     with Repo(".") as repo:
@@ -80,4 +80,4 @@ def current_results() -> tuple[str, dict[str, ExperimentResult]]:
         shown = repo.experiments.show(revs=[baseline], num=1, hide_workspace=True)
         # The same round trip as `dvc exp show --json`: dates and other objects become text.
         as_json = json.loads(json.dumps([state.dumpd() for state in shown], default=str))
-    return baseline, results_from_show(as_json, baseline)
+    return results_from_show(as_json, baseline)

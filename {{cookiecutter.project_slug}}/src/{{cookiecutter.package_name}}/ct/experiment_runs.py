@@ -102,7 +102,7 @@ def run_one(experiment: Experiment) -> dict[str, str]:
 
 def summarize(experiments: list[Experiment]) -> dict[str, str]:
     """Log each experiment's outcome as DVC recorded it; raise when none succeeded."""
-    _, results = current_results()
+    results = current_results()
     states = {name: results[name].state if name in results else FAILED for name in (e.name for e in experiments)}
     for name, state in states.items():
         hint = f": `dvc queue logs {name}` shows why" if state == FAILED else ""

@@ -49,6 +49,13 @@ def result_for(
     return results.get(experiment.name) or ExperimentResult(name=experiment.name, state=unrecorded, metrics={})
 
 
+def best_of(plan: list[Experiment], results: dict[str, ExperimentResult], primary: str) -> ExperimentResult | None:
+    """The succeeded experiment with the best primary metric; none before one has succeeded."""
+    order = ranked(plan, results, primary)
+    best = result_for(order[0], results) if order else None
+    return best if best is not None and best.state == SUCCESS else None
+
+
 def status(result: ExperimentResult) -> str:
     if result.state == FAILED:
         return f"**failed**: `dvc queue logs {result.name}` shows why"
@@ -77,9 +84,8 @@ def render_leaderboard(
 ) -> list[str]:
     """The section's lines: a summary, then one row per reference and per planned experiment."""
     direction = "lower" if MetricRow(primary, None, None).lower_is_better else "higher"
-    order = ranked(plan, results, primary)
     columns = metric_columns(primary, [result_for(e, results).metrics for e in plan] + [r.metrics for r in references])
-    best = result_for(order[0], results) if order and result_for(order[0], results).state == SUCCESS else None
+    best = best_of(plan, results, primary)
     lines = [
         "### Experiments",
         "",
@@ -97,7 +103,7 @@ def render_leaderboard(
     for reference in references:
         values = " | ".join(format_metric(reference.metrics.get(name)) for name in columns)
         lines.append(f"| {cell(reference.label)} | — | {values} | reference |")
-    for experiment in order:
+    for experiment in ranked(plan, results, primary):
         result = result_for(experiment, results)
         name = f"**{experiment.name}** (best)" if best is not None and result is best else experiment.name
         values = " | ".join(format_metric(result.metrics.get(column)) for column in columns)
@@ -137,10 +143,8 @@ def leaderboard_section(base: str, metrics: list[MetricRow] | None = None, all_r
     primary = load_params().report.primary_metric
     if metrics is None:
         metrics = metric_rows(read_dvc_diffs(base)[0])
-    _, results = current_results()
+    results = current_results()
     if all_ran:
         results = {experiment.name: result_for(experiment, results, FAILED) for experiment in plan}
-    order = ranked(plan, results, primary)
-    best = results.get(order[0].name)
-    best = best if best is not None and best.state == SUCCESS else None
-    return render_leaderboard(plan, results, references_from(metrics, base), primary, interval_of_best(best, primary))
+    interval = interval_of_best(best_of(plan, results, primary), primary)
+    return render_leaderboard(plan, results, references_from(metrics, base), primary, interval)
