@@ -5,7 +5,7 @@ Run from the template's root with its venv (dependencies already installed):
     .venv/bin/python bench/experiments.py                    # ~20 s of training per experiment (~3 min in all)
     .venv/bin/python bench/experiments.py --n-estimators 500 --runs 3
 
-It renders the default project, makes training slow enough to matter (`train.n_estimators`, the forest's size, on
+It renders the default project, makes training slow enough to matter (`train.random_forest.n_estimators`, the forest's size, on
 the sample data), commits a first model and `experiments.yaml` with three depths, then times:
 
 queue       `make experiments`: the three queued and run by DVC's workers, as many at a time as the cores
@@ -41,7 +41,7 @@ from tables import table
 TEMPLATE_DIR = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
 PACKAGE = "wine_classifier"
-EXPERIMENTS = "experiments:\n  - train.max_depth=2,4,8\n"
+EXPERIMENTS = "experiments:\n  - train.random_forest.max_depth=2,4,8\n"
 IDENTITY = {
     "GIT_AUTHOR_NAME": "bench",
     "GIT_AUTHOR_EMAIL": "bench@example.com",

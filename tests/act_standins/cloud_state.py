@@ -13,9 +13,11 @@ it, and where the `--cloud-metadata` pairs go, is per cloud (iterative/<cloud>/p
 
 The state is one JSON file, $CLOUD_STATE_FILE: a list of machines, each a mapping with `cloud`, `name`, `region`,
 `metadata`, `launched` (seconds since 1970) and, for gcp, `firewall_rules`. A test may write it directly to
-stand for machines launched before.
+stand for machines launched before. Launches run at once (one job per experiment), so a launch or a removal
+changes the file under a lock, and each write goes through a temporary file of its own.
 """
 
+import fcntl
 import hashlib
 import json
 import os
@@ -23,6 +25,8 @@ import re
 import secrets
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -48,9 +52,17 @@ def load() -> list[Machine]:
 
 def save(machines: list[Machine]) -> None:
     path = state_file()
-    temporary = path.with_suffix(".tmp")
+    temporary = path.with_suffix(f".{os.getpid()}.tmp")
     temporary.write_text(json.dumps(machines, indent=2), encoding="utf-8")
     temporary.replace(path)
+
+
+@contextmanager
+def locked() -> Iterator[None]:
+    """Hold the state's lock while reading and rewriting it, so that concurrent launches keep each other's machine."""
+    with state_file().with_suffix(".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 def machine_id(name: str) -> str:
@@ -70,7 +82,8 @@ def launch(cloud: str, name: str, region: str, metadata: dict[str, str]) -> Mach
     }
     if cloud == "gcp":
         machine["firewall_rules"] = [f"{machine['name']}-ingress", f"{machine['name']}-egress"]
-    save([*load(), machine])
+    with locked():
+        save([*load(), machine])
     return machine
 
 
@@ -80,9 +93,10 @@ def machines_of(cloud: str) -> list[Machine]:
 
 def remove(cloud: str, name: str) -> bool:
     """Remove the machine; False when the cloud holds none of that name."""
-    machines = load()
-    kept = [machine for machine in machines if not (machine["cloud"] == cloud and machine["name"] == name)]
-    save(kept)
+    with locked():
+        machines = load()
+        kept = [machine for machine in machines if not (machine["cloud"] == cloud and machine["name"] == name)]
+        save(kept)
     return len(kept) != len(machines)
 
 

@@ -14,8 +14,8 @@ pytestmark = pytest.mark.slow
 # Three experiments, one of which the train stage refuses (a depth of 0), so that it fails in DVC's queue.
 EXPERIMENTS = """\
 experiments:
-  - train.max_depth=1,0
-  - [train.n_estimators=20, train.max_depth=4]
+  - train.random_forest.max_depth=1,0
+  - [train.random_forest.n_estimators=20, train.random_forest.max_depth=4]
 """
 NAMES = ["max-depth-1", "max-depth-0", "n-estimators-20-max-depth-4"]
 
@@ -66,7 +66,7 @@ def test_experiments_run_in_dvcs_queue_are_ranked_in_the_report_and_one_is_promo
     assert section.read_text() in report
 
     make(project, "promote", EXP="max-depth-1")
-    assert yaml.safe_load((project / "params.yaml").read_text())["train"]["max_depth"] == 1
+    assert yaml.safe_load((project / "params.yaml").read_text())["train"]["random_forest"]["max_depth"] == 1
     metrics = json.loads((project / "metrics/metrics.json").read_text())
     assert metrics["macro_f1"] == pytest.approx(scores["max-depth-1"], abs=1e-4)
     assert "dvc.lock" in run(["git", "status", "--porcelain"], cwd=project).stdout

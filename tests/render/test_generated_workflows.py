@@ -498,9 +498,13 @@ def test_cloud_machine_is_tagged_and_removed_after_training_whatever_happened(
                 "github-run": "$GITHUB_RUN_ID-$GITHUB_RUN_ATTEMPT",
                 "github-launched-at": "$(date +%s)",
             }
+            _, launch_experiment = step_named(jobs["launch-experiment"], "Launch the runner")
+            assert metadata_flags(launch_experiment["run"]) == metadata_flags(launch["run"]), "found by the same tags"
             clean_up = jobs["clean-up"]
-            assert clean_up["needs"] == ["launch", "train"]
-            assert clean_up["if"] == "always() && needs.launch.result != 'skipped'"
+            assert clean_up["needs"] == ["launch", "train", "launch-experiment", "experiment"]
+            assert clean_up["if"] == (
+                "always() && (needs.launch.result != 'skipped' || needs.launch-experiment.result != 'skipped')"
+            )
             assert clean_up["runs-on"] == "ubuntu-latest"
             index, step = step_named(clean_up, "Remove the machine if it is still there")
             assert shlex.split(step["run"]) == [
@@ -533,7 +537,8 @@ def test_sweep_lists_old_machines_until_told_to_remove_them(
 
 def test_github_hosted_trains_on_ubuntu_without_a_launch(rendered: dict[str, Rendered]) -> None:
     for variant, train in distinct(rendered, "train.yml", HOSTED_VARIANTS):
-        assert set(train["jobs"]) == {"fork-notice", "train", "deploy"}, variant.id
+        assert set(train["jobs"]) == {"fork-notice", "plan", "train", "experiment", "leaderboard", "deploy"}, variant.id
+        assert train["jobs"]["experiment"]["runs-on"] == "ubuntu-latest"
         job = train["jobs"]["train"]
         assert job["runs-on"] == "ubuntu-latest"
         assert "container" not in job
@@ -557,6 +562,142 @@ def test_train_job_runs_make_ci_and_posts_the_report(rendered: dict[str, Rendere
             assert workflow["env"]["ITERATIVE_DO_NOT_TRACK"] == "1"  # no CML usage reports, as DVC's are off
 
 
+# --- the experiments' fan-out ----------------------------------------------------------------------------------
+
+EXPERIMENT_LABEL = "cml-${{ github.run_id }}-${{ github.run_attempt }}-${{ matrix.experiment.name }}"
+PLAN_MATRIX = {"experiment": "${{ fromJSON(needs.plan.outputs.experiments) }}"}
+# What prepares a job to run the project's commands, by step name or action: the same in every such job.
+CML_STEPS = {"Install CML", "actions/setup-node"}
+
+
+def venv_key(job: dict[str, Any]) -> str:
+    _, cache = step_using(job, "actions/cache")
+    return cache["with"]["key"]
+
+
+def set_up(job: dict[str, Any], before: str) -> list[str]:
+    """The names (or actions) of the steps before the step named `before`, CML's own left out."""
+    index, _ = step_named(job, before)
+    names = [step.get("name") or step["uses"].split("@")[0] for step in job["steps"][:index]]
+    return [name for name in names if name not in CML_STEPS]
+
+
+def test_experiments_are_planned_from_the_pushed_commit(
+    rendered: dict[str, Rendered], subtests: pytest.Subtests
+) -> None:
+    """The plan job reads experiments.yaml with the project's own command, in the venv the other jobs on GitHub's
+    machines cache; without the file it plans nothing and installs nothing."""
+    for variant, workflow in distinct(rendered, "train.yml"):
+        with subtests.test(variant=variant.id):
+            jobs = workflow["jobs"]
+            plan = jobs["plan"]
+            assert plan["runs-on"] == "ubuntu-latest" and plan["permissions"] == {"contents": "read"}
+            assert plan["if"] == (jobs["launch"] if "launch" in jobs else jobs["train"])["if"], "when training runs"
+            assert set(plan["outputs"]) == {"experiments", "count", "any", "max-parallel"}
+            _, read = step_named(plan, "Read the experiments")
+            assert "-m wine_classifier experiments plan --json" in read["run"]
+            assert read["env"]["MAX_PARALLEL"] == "${{ vars.EXPERIMENTS_MAX_PARALLEL || '4' }}"
+            for name in ("actions/setup-python", "actions/cache"):
+                index = indexes_using(plan, name)[0]
+                assert plan["steps"][index]["if"] == "steps.declared.outputs.found == 'true'"
+            assert venv_key(plan) == venv_key(jobs["leaderboard"])
+            if variant.runner == "github-hosted":
+                assert venv_key(plan) == venv_key(jobs["train"]), "one environment for every job on ubuntu-latest"
+
+
+def test_each_experiment_runs_in_its_own_job_as_training_does(
+    rendered: dict[str, Rendered], subtests: pytest.Subtests
+) -> None:
+    for variant, workflow in distinct(rendered, "train.yml"):
+        with subtests.test(variant=variant.id):
+            jobs = workflow["jobs"]
+            train, experiment = jobs["train"], jobs["experiment"]
+            assert experiment["if"] == "needs.plan.outputs.any == 'true'"
+            assert experiment["strategy"] == {
+                "fail-fast": False,
+                "max-parallel": "${{ fromJSON(needs.plan.outputs.max-parallel) }}",
+                "matrix": PLAN_MATRIX,
+            }
+            if variant.runner == "github-hosted":
+                assert experiment["needs"] == "plan" and experiment["runs-on"] == "ubuntu-latest"
+            else:
+                assert experiment["needs"] == ["plan", "launch-experiment"]
+                assert experiment["runs-on"] == ["self-hosted", "cml", EXPERIMENT_LABEL]
+            assert experiment.get("container") == train.get("container")
+            assert experiment["timeout-minutes"] == train["timeout-minutes"]
+            # The same machine set-up, environment and DVC remote credentials as training.
+            assert venv_key(experiment) == venv_key(train)
+            assert set_up(experiment, "Use the project's environment") == set_up(
+                train, "Train, push the results and write the report"
+            )
+            _, run_step = step_named(experiment, "Run the experiment")
+            assert run_step["run"] == 'python -m wine_classifier experiments run --name "$NAME"'
+            assert run_step["env"]["NAME"] == "${{ matrix.experiment.name }}"
+            # GITHUB_TOKEN pushes the experiment's git ref, in the one step that needs it, for this host only.
+            assert (
+                experiment["permissions"].get("contents") == "write"
+                and "pull-requests" not in experiment["permissions"]
+            )
+            tokens = [
+                step.get("name") for step in experiment["steps"] if "GITHUB_TOKEN" in secret_names(step.get("env"))
+            ]
+            assert tokens == ["Push the experiment and the run-cache"]
+            _, push = step_named(experiment, "Push the experiment and the run-cache")
+            assert 'GIT_CONFIG_GLOBAL="$config"' in push["run"] and '[http "%s/"]' in push["run"]
+            assert push["run"].rstrip().endswith('dvc exp push --force --run-cache origin "$NAME"')
+            assert "trap 'rm -f \"$config\"' EXIT" in push["run"], "the credential file goes with the step"
+
+
+def test_each_experiment_gets_a_cloud_machine_of_its_own(
+    rendered: dict[str, Rendered], subtests: pytest.Subtests
+) -> None:
+    for variant, workflow in distinct(rendered, "train.yml", CLOUD_VARIANTS):
+        with subtests.test(variant=variant.id):
+            jobs = workflow["jobs"]
+            launch = jobs["launch-experiment"]
+            assert launch["needs"] == "plan" and launch["if"] == "needs.plan.outputs.any == 'true'"
+            assert launch["strategy"]["matrix"] == PLAN_MATRIX and launch["strategy"]["fail-fast"] is False
+            _, step = step_named(launch, "Launch the runner")
+            assert step["env"]["LABEL"] == EXPERIMENT_LABEL == jobs["experiment"]["runs-on"][2]
+            flags = launch_flags(step["run"])
+            _, training_step = step_named(jobs["launch"], "Launch the runner")
+            training_flags = launch_flags(training_step["run"])
+            assert flags.pop("--idle-timeout") == "$idle_timeout" and training_flags.pop("--idle-timeout") == "600"
+            assert flags == training_flags, "the same machine as training's, but for the label"
+            assert secret_names(step["env"]) == LAUNCH_SECRETS[variant.runner]
+            check_aws_credentials_step(variant, launch, step_named(launch, "Launch the runner")[0])
+
+
+def test_the_experiments_table_joins_the_training_jobs_comment(
+    rendered: dict[str, Rendered], subtests: pytest.Subtests
+) -> None:
+    for variant, workflow in distinct(rendered, "train.yml"):
+        with subtests.test(variant=variant.id):
+            jobs = workflow["jobs"]
+            train, leaderboard = jobs["train"], jobs["leaderboard"]
+            assert train["outputs"]["comment-target"] == "${{ steps.ci.outputs.comment-target }}"
+            assert train["outputs"]["reported"] == "${{ steps.post.outcome == 'success' }}"
+            assert step_named(train, "Post the report")[1]["id"] == "post"
+            assert leaderboard["needs"] == ["plan", "train", "experiment"]
+            # After failed experiments too (shown failed), never after a cancelled run or an unreported training.
+            assert leaderboard["if"] == (
+                "${{ !cancelled() && needs.plan.outputs.any == 'true' && needs.train.outputs.reported == 'true' }}"
+            )
+            assert leaderboard["runs-on"] == "ubuntu-latest"
+            assert leaderboard["permissions"].get("pull-requests") == "write"
+            assert leaderboard["permissions"].get("contents") == "read"
+            _, download = step_using(leaderboard, "actions/download-artifact")
+            assert download["with"]["name"] == "model-report"
+            _, table = step_named(leaderboard, "Write the experiments' table")
+            assert table["env"]["BASE"] == "${{ needs.train.outputs.base }}"
+            # Every experiment's job has ended: one that pushed nothing failed, rather than waits to be run.
+            assert "--all-ran" in shlex.split(table["run"])
+            _, post = step_named(leaderboard, "Put the table in the report and post it")
+            assert post["env"]["TARGET"] == "${{ needs.train.outputs.comment-target }}"
+            update = [line for line in post["run"].splitlines() if "cml comment update" in line]
+            assert update and '--watermark-title="Model report"' in update[0] and "--publish=false" in update[0]
+
+
 def test_oidc_credentials_outlive_the_work_that_uses_them(
     rendered: dict[str, Rendered], subtests: pytest.Subtests
 ) -> None:
@@ -566,7 +707,12 @@ def test_oidc_credentials_outlive_the_work_that_uses_them(
             jobs = workflow["jobs"]
             train_seconds = jobs["train"]["timeout-minutes"] * 60
             launch_seconds = train_seconds + jobs["launch"]["timeout-minutes"] * 60 if "launch" in jobs else 0
-            needed = {"train": train_seconds, "launch": launch_seconds}
+            needed = {
+                "train": train_seconds,
+                "launch": launch_seconds,
+                "experiment": train_seconds,
+                "launch-experiment": launch_seconds,
+            }
             for job_name, job in jobs.items():
                 for index in indexes_using(job, "aws-actions/configure-aws-credentials"):
                     duration = job["steps"][index]["with"].get("role-duration-seconds", 3600)

@@ -37,6 +37,7 @@ ACTION_STANDINS = {
     "actions/setup-node": "no_op",
     "hashicorp/setup-terraform": "no_op",
     "actions/upload-artifact": "upload_artifact",
+    "actions/download-artifact": "download_artifact",
     "docker/login-action": "docker_login",
     "docker/setup-buildx-action": "no_op",
     "docker/build-push-action": "build_push",
@@ -113,11 +114,13 @@ def run_act(
     env: Mapping[str, str] | None = None,
     variables: Mapping[str, str] | None = None,
     containers: ContainerEngine | None = None,
+    runner_labels: Sequence[str] = RUNNER_LABELS,
 ) -> ActRun:
     """Run `workflow`'s jobs for one event in `project`; act's caches and the CML record go under `scratch`.
 
     `variables` are the repository's configuration variables (`vars.*`); `containers`, the engine for jobs that
-    run in a container (without it, such a job cannot start).
+    run in a container (without it, such a job cannot start); `runner_labels`, the labels mapped to the host (a
+    job with none of them is skipped).
     """
     scratch.mkdir(parents=True, exist_ok=True)
     record_dir = scratch / "cml-record"
@@ -129,7 +132,7 @@ def run_act(
     event_file.write_text(json.dumps(event), encoding="utf-8")
     workflow_path = project / ".github" / "workflows" / workflow
     command: list[str] = [str(ACT), event_name, "--workflows", str(workflow_path), "--eventpath", str(event_file)]
-    command += [flag for label in RUNNER_LABELS for flag in ("--platform", f"{label}=-self-hosted")]
+    command += [flag for label in runner_labels for flag in ("--platform", f"{label}=-self-hosted")]
     command += ["--no-cache-server"]
     if containers:
         command += containers.flags()

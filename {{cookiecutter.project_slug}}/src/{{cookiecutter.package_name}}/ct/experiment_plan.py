@@ -1,6 +1,6 @@
 """experiments.yaml as a list of named experiments: each entry's grid expanded the way `dvc exp run -S` does.
 
-An entry is one `--set-param` sweep: `train.max_depth=2,4,8` is three experiments, and a list of overrides is the
+An entry is one `--set-param` sweep: `train.random_forest.max_depth=2,4,8` is three experiments, and a list of overrides is the
 grid of all of them. DVC's own expansion (`get_hydra_sweeps`) turns an entry into experiments, so the plan holds
 exactly what `dvc exp run --queue -S ...` would queue.
 
@@ -77,7 +77,7 @@ def read_file(path: Path) -> ExperimentsFile:
         return ExperimentsFile.model_validate(raw or {})
     except ValidationError as error:
         raise ProjectError(
-            describe_error(error, path) + "; it holds `experiments:`, a list of overrides such as `train.max_depth=2,4`"
+            describe_error(error, path) + "; it holds `experiments:`, a list of overrides such as `train.random_forest.max_depth=2,4`"
         ) from None
 
 
@@ -146,12 +146,14 @@ def slug(text: str) -> str:
 
 
 def readable_name(overrides: tuple[str, ...]) -> str:
-    """`train.max_depth=4` → `max-depth-4`: each key without its section, and its value."""
+    """`train.random_forest.max_depth=4` → `max-depth-4`: the last part of each key, and its value.
+
+    Two experiments that would share a name (the same setting of two model families) are told apart by a hash.
+    """
     parts = []
     for override in overrides:
         key, _, value = override.partition("=")
-        section, _, rest = key.partition(".")
-        parts.append(f"{rest or section}-".replace(".", "-").replace("_", "-") + value)
+        parts.append(f"{key.rsplit('.', 1)[-1]}-".replace("_", "-") + value)
     return slug("-".join(parts))
 
 

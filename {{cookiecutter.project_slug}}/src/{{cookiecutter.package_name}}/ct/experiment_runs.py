@@ -72,7 +72,7 @@ def forget_earlier_runs(names: list[str]) -> None:
 def run_all(experiments: list[Experiment], jobs: int | None) -> dict[str, str]:
     """Queue every experiment, run the queue, and return each one's state; fails only when none succeeded."""
     if not experiments:
-        raise ProjectError(f"{EXPERIMENTS_FILE} plans no experiment: add one, such as `- train.max_depth=2,4`")
+        raise ProjectError(f"{EXPERIMENTS_FILE} plans no experiment: add one, such as `- train.random_forest.max_depth=2,4`")
     commit_or_refuse()
     forget_earlier_runs([experiment.name for experiment in experiments])
     for number, experiment in enumerate(experiments, start=1):
@@ -87,11 +87,16 @@ def run_all(experiments: list[Experiment], jobs: int | None) -> dict[str, str]:
 
 
 def run_one(experiment: Experiment) -> dict[str, str]:
-    """Run one experiment in a temporary copy of the workspace, as a CI job does, and return its state."""
+    """Run one experiment in a temporary copy of the workspace, as a CI job does, and return its state.
+
+    `--pull`: a fresh clone has no data; what the stages need comes from the remote, and a stage that an earlier
+    run already ran with the same inputs (this experiment on an earlier push) is restored from the remote's
+    run-cache instead of running again, as `dvc repro --pull` does for `make ci`.
+    """
     commit_or_refuse()
     forget_earlier_runs([experiment.name])
     logger.info("running %s (%s) in a temporary copy of the workspace", experiment.name, " ".join(experiment.overrides))
-    dvc("exp", "run", "--temp", "--name", experiment.name, *set_params(experiment))
+    dvc("exp", "run", "--temp", "--pull", "--name", experiment.name, *set_params(experiment))
     return summarize([experiment])
 
 

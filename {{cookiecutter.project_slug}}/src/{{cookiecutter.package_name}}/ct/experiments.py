@@ -1,16 +1,14 @@
 """The experiments of experiments.yaml: plan them, run them, rank them, promote one.
 
-Usage: python -m {{ cookiecutter.package_name }} experiments <command>, the command one of
-
-    plan [--json]
-    run [--name NAME] [--jobs N]
-    leaderboard [--base main] [--output FILE] [--failed NAME]...
-    promote NAME
+    python -m {{ cookiecutter.package_name }} experiments plan [--json]
+    python -m {{ cookiecutter.package_name }} experiments run [--name NAME] [--jobs N]
+    python -m {{ cookiecutter.package_name }} experiments leaderboard [--base main] [--output FILE]
+    python -m {{ cookiecutter.package_name }} experiments promote NAME
 
 `plan --json` prints a JSON list of `{"name": ..., "overrides": [...]}`, one object per experiment, in the file's
 order; CI uses it as a job matrix and runs each job's experiment with `run --name NAME`. The names depend on the
-overrides alone, so they are the same on every machine and every push. Once the jobs' experiments are pulled
-(`dvc exp pull origin`), `leaderboard --failed NAME` marks those whose job failed, which DVC never received.
+overrides alone, so they are the same on every machine and every push.
+`leaderboard --all-ran` is for CI, once every experiment's job has ended: one that pushed nothing failed.
 """
 
 import argparse
@@ -57,11 +55,11 @@ def run(name: str | None, jobs: int | None) -> None:
         run_one(planned(name))
 
 
-def write_leaderboard(base: str, output: Path | None, failed: list[str]) -> None:
+def write_leaderboard(base: str, output: Path | None, all_ran: bool) -> None:
     """The leaderboard section alone, for CI to post once every machine's experiments are pulled."""
     from .leaderboard import leaderboard_section
 
-    text = "\n".join(leaderboard_section(base, failed=failed)) + "\n"
+    text = "\n".join(leaderboard_section(base, all_ran=all_ran)) + "\n"
     if output is None:
         print(text, end="")
         return
@@ -81,7 +79,9 @@ def parser() -> argparse.ArgumentParser:
     board.add_argument("--base", default="main", help="the reference revision (default: main)")
     board.add_argument("--output", type=Path, help="file to write (default: print it)")
     board.add_argument(
-        "--failed", action="append", default=[], metavar="NAME", help="an experiment that failed elsewhere (repeat)"
+        "--all-ran",
+        action="store_true",
+        help="every planned experiment has run and been pulled (CI, once its jobs ended): one not found failed",
     )
     promote_parser = commands.add_parser("promote", help="apply an experiment of this commit to the workspace")
     promote_parser.add_argument("name", help="the experiment's name, as `plan` and the leaderboard show it")
@@ -95,6 +95,6 @@ def main() -> None:
     elif args.command == "run":
         run(args.name, args.jobs)
     elif args.command == "leaderboard":
-        write_leaderboard(args.base, args.output, args.failed)
+        write_leaderboard(args.base, args.output, args.all_ran)
     else:
         promote(args.name)

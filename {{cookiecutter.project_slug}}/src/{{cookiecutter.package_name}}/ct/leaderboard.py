@@ -6,7 +6,6 @@ that runs it. The best one is marked, with the interval of its gain over this ch
 predictions are at hand (the same paired bootstrap as the report's metrics).
 """
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..core.config import load_params
@@ -43,8 +42,11 @@ def ranked(plan: list[Experiment], results: dict[str, ExperimentResult], primary
     return scored + [experiment for experiment in plan if experiment not in scored]
 
 
-def result_for(experiment: Experiment, results: dict[str, ExperimentResult]) -> ExperimentResult:
-    return results.get(experiment.name) or ExperimentResult(name=experiment.name, state=NOT_RUN, metrics={})
+def result_for(
+    experiment: Experiment, results: dict[str, ExperimentResult], unrecorded: str = NOT_RUN
+) -> ExperimentResult:
+    """What DVC recorded of the experiment, else the `unrecorded` state."""
+    return results.get(experiment.name) or ExperimentResult(name=experiment.name, state=unrecorded, metrics={})
 
 
 def best_of(plan: list[Experiment], results: dict[str, ExperimentResult], primary: str) -> ExperimentResult | None:
@@ -56,7 +58,7 @@ def best_of(plan: list[Experiment], results: dict[str, ExperimentResult], primar
 
 def status(result: ExperimentResult) -> str:
     if result.state == FAILED:
-        return f"**failed**: `dvc queue logs {result.name}` shows why (in CI, the job's log)"
+        return f"**failed**: `dvc queue logs {result.name}` shows why"
     if result.state == NOT_RUN:
         return f"not run: `{COMMAND} {result.name}`"
     return result.state
@@ -128,17 +130,12 @@ def interval_of_best(best: ExperimentResult | None, primary: str) -> ChangeInter
     return change_intervals(best_predictions.decode("utf-8"), current, [primary]).get(primary)
 
 
-def with_failures(results: dict[str, ExperimentResult], failed: Sequence[str]) -> dict[str, ExperimentResult]:
-    """DVC's records, and as failed the experiments that failed elsewhere (a CI job), which DVC never received."""
-    missing = [name for name in failed if results.get(name) is None or results[name].state != SUCCESS]
-    return results | {name: ExperimentResult(name=name, state=FAILED, metrics={}) for name in missing}
-
-
-def leaderboard_section(base: str, metrics: list[MetricRow] | None = None, failed: Sequence[str] = ()) -> list[str]:
+def leaderboard_section(base: str, metrics: list[MetricRow] | None = None, all_ran: bool = False) -> list[str]:
     """The section for this commit's experiments; empty when there is no experiments.yaml.
 
-    `metrics` are the report's rows when the report is being written; alone, they are read from DVC. `failed`
-    names experiments known to have failed where DVC could not record it.
+    `metrics` are the report's rows when the report is being written; alone, they are read from DVC. `all_ran`:
+    every planned experiment has been run elsewhere and its result pushed (CI, once its jobs have ended), so one
+    that DVC has no record of failed rather than waits to be run.
     """
     plan = plan_experiments()
     if not plan:
@@ -146,6 +143,8 @@ def leaderboard_section(base: str, metrics: list[MetricRow] | None = None, faile
     primary = load_params().report.primary_metric
     if metrics is None:
         metrics = metric_rows(read_dvc_diffs(base)[0])
-    results = with_failures(current_results(), failed)
+    results = current_results()
+    if all_ran:
+        results = {experiment.name: result_for(experiment, results, FAILED) for experiment in plan}
     interval = interval_of_best(best_of(plan, results, primary), primary)
     return render_leaderboard(plan, results, references_from(metrics, base), primary, interval)

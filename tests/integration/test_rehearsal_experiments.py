@@ -1,0 +1,257 @@
+"""Rehearsal of the Train workflow's fan-out: the experiments of experiments.yaml, each in a job of its own.
+
+A Kubernetes-runner project (its jobs run without a job container, so act runs them on the host) gets main
+trained and pushed, then a branch that only adds experiments.yaml: two experiments the pipeline takes and one whose
+value it refuses. act runs the whole workflow twice: on the branch's push, then on a second push that changes
+nothing the pipeline reads. Each run launches one machine per experiment (the `cml` stand-in records it and puts
+the machine in the rehearsal's cluster), runs each experiment on the runner of its own label, adds their table to
+the report comment, and removes every machine. act maps only this run's runner labels to the host, so that a job
+whose `runs-on` lacks its own label is skipped, and fails the test.
+
+An AWS project checks the launches alone (its training runs in a job container, which act cannot start here, so
+its run is the experiments' launch job and the plan it needs): one machine per experiment, each with its own label.
+"""
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from ..support.act_runner import ActRun, run_act, sequence_flags, stages_executed
+from ..support.helpers import VENV_BIN, commit_all, render
+from ..support.rehearsal import REPOSITORY, REPOSITORY_ID, git, publish_main, push_event, secrets, use_s3_server
+from ..support.rehearsal import workflow_env as s3_workflow_env
+from ..support.s3_server import S3Server
+
+pytestmark = pytest.mark.slow
+
+BRANCH = "try-depths"
+# Three experiments: a grid of two the pipeline takes, and one whose value its params check refuses (a depth of 0).
+EXPERIMENTS_YAML = """experiments:
+  - train.random_forest.max_depth=2,4
+  - train.random_forest.max_depth=0
+"""
+GOOD = ("max-depth-2", "max-depth-4")
+REFUSED = "max-depth-0"
+PLANNED = (*GOOD, REFUSED)
+RUN_ID = "4545"
+TRAIN_JOB = "Train, evaluate and report"
+RUN_COMMAND = "python -m wine_classifier experiments run --name"
+KUBECONFIG = """apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "https://127.0.0.1:6443"}}]
+users: [{name: u, user: {token: t}}]
+contexts: [{name: ctx, context: {cluster: c, user: u}}]
+current-context: ctx
+"""
+
+
+def labels(run_id: str) -> dict[str, str]:
+    """The runner label of each job that runs on a cloud machine: training's, and each experiment's own."""
+    return {"train": f"cml-{run_id}-1", **{name: f"cml-{run_id}-1-{name}" for name in PLANNED}}
+
+
+@dataclass(frozen=True)
+class FanOut:
+    """The project, its origin, and the Train workflow's runs on the branch's two pushes."""
+
+    project: Path
+    origin: Path
+    first: ActRun
+    second: ActRun
+    machines_left: list[dict]
+
+
+def run_train(project: Path, origin: Path, server: S3Server, before: str, scratch: Path, run_id: str) -> ActRun:
+    state = scratch.parent / f"clouds-{run_id}.json"
+    return run_act(
+        project,
+        "train.yml",
+        "push",
+        push_event(BRANCH, before),
+        scratch,
+        secrets={
+            **secrets(server),
+            "CML_RUNNER_TOKEN": "a-personal-access-token",
+            "KUBERNETES_CONFIGURATION": KUBECONFIG,
+        },
+        env={
+            **s3_workflow_env(server, origin),
+            "CLOUD_STATE_FILE": str(state),
+            "GITHUB_REPOSITORY_ID": REPOSITORY_ID,
+            "GITHUB_RUN_ID": run_id,
+            "GITHUB_RUN_ATTEMPT": "1",
+        },
+        variables={"EXPERIMENTS_MAX_PARALLEL": "2"},
+        runner_labels=("ubuntu-latest", *labels(run_id).values()),
+    )
+
+
+@pytest.fixture(scope="module")
+def fan_out(s3_server: S3Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FanOut]:
+    root = tmp_path_factory.mktemp("fan-out")
+    with pytest.MonkeyPatch.context() as patch:
+        use_s3_server(patch, s3_server)
+        project = render(root / "work", runner="kubernetes", dvc_remote_url=f"s3://{s3_server.bucket}/fan-out")
+        origin = publish_main(project, root)
+        main_sha = git(project, "rev-parse", "HEAD")
+        git(project, "switch", "--quiet", "--create", BRANCH)
+        (project / "experiments.yaml").write_text(EXPERIMENTS_YAML)
+        commit_all(project, "Try other depths and sizes")
+        git(project, "push", "--quiet", "origin", BRANCH)
+        branch_sha = git(project, "rev-parse", "HEAD")
+        first = run_train(project, origin, s3_server, main_sha, root / "act-1", RUN_ID)
+        # A push that changes nothing the pipeline or the experiments read: a new commit, so new experiment refs.
+        git(project, "pull", "--quiet", "--ff-only", "origin", BRANCH)
+        (project / "NOTES.md").write_text("Depths tried in CI.\n")
+        commit_all(project, "Notes")
+        git(project, "push", "--quiet", "origin", BRANCH)
+        second = run_train(project, origin, s3_server, branch_sha, root / "act-2", "4546")
+        machines = [
+            machine
+            for run_id in (RUN_ID, "4546")
+            if (root / f"clouds-{run_id}.json").is_file()
+            for machine in json.loads((root / f"clouds-{run_id}.json").read_text())
+        ]
+        yield FanOut(project, origin, first, second, machines)
+
+
+def experiment_steps(run_: ActRun, name: str) -> str:
+    """What act printed for one experiment's job (act names a matrix job `<name>-<index>`)."""
+    return "\n".join(
+        line for line in run_.output.splitlines() if re.match(rf"\[[^\]]*/Experiment {name}-\d+ *\]", line)
+    )
+
+
+def experiment_succeeded(run_: ActRun, name: str) -> bool:
+    """act marks every job of a matrix failed once one of them fails: read the job's own last step instead."""
+    return "Success - Main Push the experiment and the run-cache" in experiment_steps(run_, name)
+
+
+def leaderboard_comment(run_: ActRun) -> dict:
+    comments = [call for call in run_.cml_calls if call["args"][0] == "comment"]
+    assert len(comments) == 2, run_.output[-5000:]  # the training job's, then the one with the table
+    return comments[1]
+
+
+def table_rows(text: str) -> dict[str, str]:
+    """The experiments' table: each experiment's row by name (bold for the best), with its status cell last."""
+    section = text.split("### Experiments", 1)[1]
+    return {
+        row[0].strip().strip("*").removesuffix("** (best)").strip("*"): row[-1].strip()
+        for row in (line.strip("|").split("|") for line in section.splitlines() if line.startswith("| "))
+    }
+
+
+def test_each_experiment_runs_in_a_job_of_its_own_on_its_own_machine(fan_out: FanOut) -> None:
+    run_ = fan_out.first
+    assert run_.job_succeeded("Plan the experiments"), run_.output[-5000:]
+    launches = [sequence_flags(call["args"]) for call in run_.cml_calls if call["args"][:2] == ["runner", "launch"]]
+    launched = sorted(flags["labels"].split(",")[1] for flags in launches)
+    assert launched == sorted(labels(RUN_ID).values()), "one machine for training, one per experiment"
+    assert all("single" in flags for flags in launches)
+    for name in GOOD:
+        assert experiment_succeeded(run_, name), experiment_steps(run_, name)[-3000:]
+        assert stages_executed(experiment_steps(run_, name)) == ["train", "evaluate"], name
+    assert "Failure - Main Run the experiment" in experiment_steps(run_, REFUSED)
+
+
+def test_the_report_comment_carries_every_experiment_the_failed_one_shown_failed(fan_out: FanOut) -> None:
+    run_ = fan_out.first
+    assert run_.job_succeeded("Report the experiments"), run_.output[-5000:]
+    training, leaderboard = [call for call in run_.cml_calls if call["args"][0] == "comment"]
+    flags = sequence_flags(leaderboard["args"])
+    assert leaderboard["args"][:2] == ["comment", "update"]
+    assert flags["watermark-title"] == sequence_flags(training["args"])["watermark-title"] == "Model report"
+    assert flags["target"] == sequence_flags(training["args"])["target"] == "auto"
+    assert flags["publish"] == "false"
+    text = leaderboard["file"]["text"]
+    before, _, after = training["file"]["text"].partition("### Experiments")
+    assert set(table_rows(training["file"]["text"]).values()) >= {f"not run: `{RUN_COMMAND} {name}`" for name in GOOD}
+    assert text.startswith(before) and text.endswith(after[after.index("### Data") :]), "the report, its table replaced"
+    rows = table_rows(text)
+    assert {name: rows[name] for name in GOOD} == dict.fromkeys(GOOD, "success")
+    assert rows[REFUSED].startswith("**failed**")
+
+
+def test_a_push_that_changes_nothing_retrains_nothing(fan_out: FanOut) -> None:
+    """Each experiment's stages come back from the run-cache the first run pushed; the table is posted again."""
+    run_ = fan_out.second
+    training = "\n".join(line for line in run_.output.splitlines() if line.startswith(f"[Train/{TRAIN_JOB}"))
+    assert "Data and pipelines are up to date." in training and stages_executed(training) == []
+    for name in GOOD:
+        assert experiment_succeeded(run_, name), experiment_steps(run_, name)[-3000:]
+        steps = experiment_steps(run_, name)
+        assert stages_executed(steps) == [], name
+        for stage in ("train", "evaluate"):
+            assert f"Stage '{stage}' is cached - skipping run, checking out outputs" in steps, name
+    rows = table_rows(leaderboard_comment(run_)["file"]["text"])
+    assert {name: rows[name] for name in GOOD} == dict.fromkeys(GOOD, "success")
+
+
+def test_every_experiment_is_pushed_under_its_commit(fan_out: FanOut) -> None:
+    """Each good experiment's git ref reached the origin, under the commit it was run from."""
+    refs = git(fan_out.origin, "for-each-ref", "--format=%(refname)", "refs/exps").splitlines()
+    for sha in (git(fan_out.origin, "rev-parse", f"{BRANCH}~1"), git(fan_out.origin, "rev-parse", BRANCH)):
+        pushed = sorted(ref.rsplit("/", 1)[1] for ref in refs if ref.startswith(f"refs/exps/{sha[:2]}/{sha[2:]}/"))
+        assert pushed == sorted(GOOD), refs
+
+
+def test_every_machine_is_removed_after_the_run(fan_out: FanOut) -> None:
+    for run_ in (fan_out.first, fan_out.second):
+        assert run_.job_succeeded("Remove this run's cloud machine"), run_.output[-5000:]
+    assert fan_out.machines_left == []
+
+
+@pytest.fixture(scope="module")
+def aws_launches(tmp_path_factory: pytest.TempPathFactory) -> tuple[ActRun, list[dict]]:
+    """An AWS project with experiments.yaml: the experiments' launch job and the plan it needs."""
+    root = tmp_path_factory.mktemp("aws-fan-out")
+    project = render(root / "work", runner="aws")
+    (project / "experiments.yaml").write_text(EXPERIMENTS_YAML)
+    commit_all(project, "Start, with experiments")
+    images = root / "images.json"
+    image = {"ImageId": "ami-ubuntu", "OwnerId": "099720109477", "CreationDate": "2026-10-15T00:00:00Z"}
+    name = "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20261015"
+    images.write_text(json.dumps([{**image, "Name": name, "Architecture": "x86_64"}]))
+    state = root / "clouds.json"
+    result = run_act(
+        project,
+        "train.yml",
+        "push",
+        push_event(BRANCH, "0" * 40),
+        root / "act",
+        job="launch-experiment",
+        secrets={
+            "CML_RUNNER_TOKEN": "a-personal-access-token",
+            "AWS_ACCESS_KEY_ID": "key",
+            "AWS_SECRET_ACCESS_KEY": "secret",
+        },
+        env={
+            "GITHUB_RUN_ID": RUN_ID,
+            "GITHUB_RUN_ATTEMPT": "1",
+            "GITHUB_REPOSITORY": REPOSITORY,
+            "GITHUB_REPOSITORY_ID": REPOSITORY_ID,
+            "AWS_IMAGES_FILE": str(images),
+            "CLOUD_STATE_FILE": str(state),
+            "REHEARSAL_ORIGIN": str(project),
+            "VENV": str(VENV_BIN.parent),
+            "PYTHONPATH": "src",
+        },
+        runner_labels=("ubuntu-latest",),
+    )
+    return result, json.loads(state.read_text()) if state.is_file() else []
+
+
+def test_aws_launches_one_machine_per_experiment(aws_launches: tuple[ActRun, list]) -> None:
+    run_, machines = aws_launches
+    assert run_.job_succeeded("Plan the experiments"), run_.output[-5000:]
+    launches = [sequence_flags(call["args"]) for call in run_.cml_calls if call["args"][:2] == ["runner", "launch"]]
+    assert sorted(flags["labels"] for flags in launches) == sorted(f"cml,{labels(RUN_ID)[name]}" for name in PLANNED)
+    assert all(flags["cloud"] == "aws" and "single" in flags for flags in launches)
+    # Tagged with the run, as training's machine is: the clean-up job removes them by that tag.
+    assert sorted(machine["metadata"]["github-run"] for machine in machines) == [f"{RUN_ID}-1"] * len(PLANNED)
+    assert len({machine["name"] for machine in machines}) == len(PLANNED)
