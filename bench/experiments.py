@@ -5,8 +5,8 @@ Run from the template's root with its venv (dependencies already installed):
     .venv/bin/python bench/experiments.py                    # ~20 s of training per experiment (~3 min in all)
     .venv/bin/python bench/experiments.py --n-estimators 500 --runs 3
 
-It renders the default project, makes training slow enough to matter (`train.random_forest.n_estimators`, the forest's size, on
-the sample data), commits a first model and `experiments.yaml` with three depths, then times:
+It renders the default project, makes training slow enough to matter (`train.random_forest.n_estimators`, the
+forest's size, on the sample data), commits a first model and `experiments.yaml` with three depths, then times:
 
 queue       `make experiments`: the three queued and run by DVC's workers, as many at a time as the cores
 one by one  `python -m <pkg> experiments run --name NAME` for each, one after the other (each in a temporary copy,

@@ -1,8 +1,8 @@
 """experiments.yaml as a list of named experiments: each entry's grid expanded the way `dvc exp run -S` does.
 
-An entry is one `--set-param` sweep: `train.random_forest.max_depth=2,4,8` is three experiments, and a list of overrides is the
-grid of all of them. DVC's own expansion (`get_hydra_sweeps`) turns an entry into experiments, so the plan holds
-exactly what `dvc exp run --queue -S ...` would queue.
+An entry is one `--set-param` sweep: `train.random_forest.max_depth=2,4,8` is three experiments, and a list of
+overrides is the grid of all of them. DVC's own expansion (`get_hydra_sweeps`) turns an entry into experiments, so
+the plan holds exactly what `dvc exp run --queue -S ...` would queue.
 
 Each experiment is named from its overrides alone (`max-depth-4`), so that the same entry gets the same name on
 every push, on every CI machine, and in `make promote EXP=<name>`.
@@ -77,7 +77,7 @@ def read_file(path: Path) -> ExperimentsFile:
         return ExperimentsFile.model_validate(raw or {})
     except ValidationError as error:
         raise ProjectError(
-            describe_error(error, path) + "; it holds `experiments:`, a list of overrides such as `train.random_forest.max_depth=2,4`"
+            describe_error(error, path) + "; it holds `experiments:`, a list of overrides such as `<key>=1,2`"
         ) from None
 
 

@@ -72,7 +72,7 @@ def forget_earlier_runs(names: list[str]) -> None:
 def run_all(experiments: list[Experiment], jobs: int | None) -> dict[str, str]:
     """Queue every experiment, run the queue, and return each one's state; fails only when none succeeded."""
     if not experiments:
-        raise ProjectError(f"{EXPERIMENTS_FILE} plans no experiment: add one, such as `- train.random_forest.max_depth=2,4`")
+        raise ProjectError(f"{EXPERIMENTS_FILE} plans no experiment: add one, such as `- <key of params.yaml>=1,2`")
     commit_or_refuse()
     forget_earlier_runs([experiment.name for experiment in experiments])
     for number, experiment in enumerate(experiments, start=1):
