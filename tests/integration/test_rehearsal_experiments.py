@@ -33,6 +33,7 @@ BRANCH = "try-depths"
 EXPERIMENTS_YAML = """experiments:
   - train.random_forest.max_depth=2,4
   - train.random_forest.max_depth=0
+max_parallel: 2
 """
 GOOD = ("max-depth-2", "max-depth-4")
 REFUSED = "max-depth-0"
@@ -85,7 +86,6 @@ def run_train(project: Path, origin: Path, server: S3Server, before: str, scratc
             "GITHUB_RUN_ID": run_id,
             "GITHUB_RUN_ATTEMPT": "1",
         },
-        variables={"EXPERIMENTS_MAX_PARALLEL": "2"},
         runner_labels=("ubuntu-latest", *labels(run_id).values()),
     )
 

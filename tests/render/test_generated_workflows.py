@@ -596,7 +596,7 @@ def test_experiments_are_planned_from_the_pushed_commit(
             assert set(plan["outputs"]) == {"experiments", "count", "any", "max-parallel"}
             _, read = step_named(plan, "Read the experiments")
             assert "-m wine_classifier experiments plan --json" in read["run"]
-            assert read["env"]["MAX_PARALLEL"] == "${{ vars.EXPERIMENTS_MAX_PARALLEL || '4' }}"
+            assert "-m wine_classifier experiments max-parallel" in read["run"]
             for name in ("actions/setup-python", "actions/cache"):
                 index = indexes_using(plan, name)[0]
                 assert plan["steps"][index]["if"] == "steps.declared.outputs.found == 'true'"

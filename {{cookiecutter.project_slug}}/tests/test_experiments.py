@@ -148,6 +148,7 @@ def test_names_that_would_collide_get_their_overrides_hash(tmp_path: Path, monke
         ("experiment: [train.depth=2]", "experiments: Field required"),
         ("experiments: []", "experiments: List should have at least 1 item"),
         ("experiments: [train.depth=2, train.depth=1,2]", "'train.depth=2' is planned twice"),
+        ("experiments: [train.depth=2]\nmax_parallel: 0", "max_parallel: Input should be greater than or equal to 1"),
     ],
 )
 def test_a_bad_file_is_one_line_naming_the_fix(
@@ -164,6 +165,18 @@ def test_a_bad_file_is_one_line_naming_the_fix(
 def test_no_file_plans_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     assert plan_experiments() == []
+
+
+def test_max_parallel_is_what_ci_reads_four_unless_the_file_says(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(SOURCE_ROOT)}
+    command = [sys.executable, "-m", PACKAGE, "experiments", "max-parallel"]
+    printed = []
+    for text in (None, "experiments: [train.depth=2]\nmax_parallel: 2\n"):
+        if text is not None:
+            write_plan(tmp_path, text)
+        result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, check=True)
+        printed.append(result.stdout)
+    assert printed == ["4\n", "2\n"]
 
 
 def git(root: Path, *arguments: str) -> None:

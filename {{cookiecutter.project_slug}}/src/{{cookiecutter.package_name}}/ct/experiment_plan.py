@@ -31,11 +31,14 @@ VALID_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]|\.(?!\.))*[a-z0-9]$|^[a-z0-9]$")
 
 
 class ExperimentsFile(BaseModel):
-    """The file's one key: a list of sweeps, each one override string or a list of them."""
+    """A list of sweeps, each one override string or a list of them, and how many CI runs at once."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     experiments: list[str | list[str]] = Field(min_length=1)
+    # CI runs each experiment in a job of its own, on a machine of its own: this caps the jobs (and so the
+    # machines working) at a time; `make experiments` is bounded by the cores instead.
+    max_parallel: int = Field(default=4, ge=1)
 
 
 @dataclass(frozen=True)
@@ -178,6 +181,13 @@ def name_all(sweeps: list[tuple[str, ...]]) -> list[Experiment]:
         Experiment(name=with_hash(name, overrides) if name in shared else name, overrides=overrides)
         for name, overrides in zip(names, sweeps, strict=True)
     ]
+
+
+def max_parallel(path: Path = EXPERIMENTS_FILE) -> int:
+    """How many experiments CI runs at once: the file's `max_parallel`, its default without a file."""
+    if not path.is_file():
+        return ExperimentsFile.model_fields["max_parallel"].default
+    return read_file(path).max_parallel
 
 
 def plan_experiments(path: Path = EXPERIMENTS_FILE, params_path: Path = PARAMS_FILE) -> list[Experiment]:

@@ -1,6 +1,7 @@
 """The experiments of experiments.yaml: plan them, run them, rank them, promote one.
 
     python -m {{ cookiecutter.package_name }} experiments plan [--json]
+    python -m {{ cookiecutter.package_name }} experiments max-parallel
     python -m {{ cookiecutter.package_name }} experiments run [--name NAME] [--jobs N]
     python -m {{ cookiecutter.package_name }} experiments leaderboard [--base main] [--output FILE]
     python -m {{ cookiecutter.package_name }} experiments promote NAME
@@ -8,7 +9,8 @@
 `plan --json` prints a JSON list of `{"name": ..., "overrides": [...]}`, one object per experiment, in the file's
 order; CI uses it as a job matrix and runs each job's experiment with `run --name NAME`. The names depend on the
 overrides alone, so they are the same on every machine and every push.
-`leaderboard --all-ran` is for CI, once every experiment's job has ended: one that pushed nothing failed.
+`max-parallel` prints how many of those jobs run at once. `leaderboard --all-ran` is for CI, once every
+experiment's job has ended: one that pushed nothing failed.
 """
 
 import argparse
@@ -17,7 +19,7 @@ import logging
 from pathlib import Path
 
 from ..core.errors import ProjectError
-from .experiment_plan import EXPERIMENTS_FILE, Experiment, plan_experiments
+from .experiment_plan import EXPERIMENTS_FILE, Experiment, max_parallel, plan_experiments
 from .experiment_runs import promote, run_all, run_one
 
 logger = logging.getLogger(__name__)
@@ -72,6 +74,7 @@ def parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     plan = commands.add_parser("plan", help="list the planned experiments, one per line")
     plan.add_argument("--json", action="store_true", help='print a JSON list of {"name", "overrides"} objects')
+    commands.add_parser("max-parallel", help="print how many experiments CI runs at once (max_parallel, default 4)")
     run_parser = commands.add_parser("run", help="run every planned experiment, or one")
     run_parser.add_argument("--name", help="run only this planned experiment, in a temporary copy (as CI does)")
     run_parser.add_argument("--jobs", type=int, help="experiments at a time (default and limit: the cores)")
@@ -92,6 +95,8 @@ def main() -> None:
     args = parser().parse_args()
     if args.command == "plan":
         show_plan(args.json)
+    elif args.command == "max-parallel":
+        print(max_parallel())
     elif args.command == "run":
         run(args.name, args.jobs)
     elif args.command == "leaderboard":
