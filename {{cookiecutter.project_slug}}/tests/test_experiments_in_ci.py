@@ -31,7 +31,7 @@ def one_pushed(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_once_every_experiment_ran_one_without_a_record_is_shown_failed(one_pushed: None) -> None:
     lines = leaderboard.leaderboard_section("main", metrics=[], all_ran=True)
-    assert "**failed**" in row_of(lines, "depth-0")
+    assert "**failed**: its job's log in this run shows why" in row_of(lines, "depth-0")
     assert "0.9000" in row_of(lines, "depth-2") and "success" in row_of(lines, "depth-2")
 
 

@@ -56,7 +56,9 @@ def best_of(plan: list[Experiment], results: dict[str, ExperimentResult], primar
     return best if best is not None and best.state == SUCCESS else None
 
 
-def status(result: ExperimentResult) -> str:
+def status(result: ExperimentResult, ran_in_ci: bool) -> str:
+    if result.state == FAILED and ran_in_ci:
+        return "**failed**: its job's log in this run shows why"
     if result.state == FAILED:
         return f"**failed**: `dvc queue logs {result.name}` shows why"
     if result.state == NOT_RUN:
@@ -81,8 +83,12 @@ def render_leaderboard(
     references: list[Reference],
     primary: str,
     best_interval: ChangeInterval | None = None,
+    ran_in_ci: bool = False,
 ) -> list[str]:
-    """The section's lines: a summary, then one row per reference and per planned experiment."""
+    """The section's lines: a summary, then one row per reference and per planned experiment.
+
+    `ran_in_ci`: each experiment ran in a CI job of its own, whose log (not DVC's queue) says why one failed.
+    """
     direction = "lower" if MetricRow(primary, None, None).lower_is_better else "higher"
     columns = metric_columns(primary, [result_for(e, results).metrics for e in plan] + [r.metrics for r in references])
     best = best_of(plan, results, primary)
@@ -108,7 +114,7 @@ def render_leaderboard(
         name = f"**{experiment.name}** (best)" if best is not None and result is best else experiment.name
         values = " | ".join(format_metric(result.metrics.get(column)) for column in columns)
         overrides = ", ".join(f"`{override}`" for override in experiment.overrides)
-        lines.append(f"| {cell(name)} | {cell(overrides)} | {values} | {cell(status(result))} |")
+        lines.append(f"| {cell(name)} | {cell(overrides)} | {values} | {cell(status(result, ran_in_ci))} |")
     return [*lines, ""]
 
 
@@ -147,4 +153,4 @@ def leaderboard_section(base: str, metrics: list[MetricRow] | None = None, all_r
     if all_ran:
         results = {experiment.name: result_for(experiment, results, FAILED) for experiment in plan}
     interval = interval_of_best(best_of(plan, results, primary), primary)
-    return render_leaderboard(plan, results, references_from(metrics, base), primary, interval)
+    return render_leaderboard(plan, results, references_from(metrics, base), primary, interval, ran_in_ci=all_ran)
