@@ -559,10 +559,12 @@ def mount_into_job_container(workflow: Path, read_only: Sequence[Path], writable
     workflow_yaml = yaml.safe_load(text)
     assert "volumes" not in workflow_yaml["jobs"]["train"]["container"]
     anchor = f"      image: {workflow_yaml['jobs']['train']['container']['image']}\n"
-    assert text.count(anchor) == 1, anchor
+    # The experiment jobs run in the same image: only the training job's container gets the mounts.
+    train_job = text.index("\n  train:\n")
+    at = text.index(anchor, train_job) + len(anchor)
     volumes = [f"{path}:{path}:ro" for path in read_only] + [f"{path}:{path}" for path in writable]
     lines = "".join(f"        - {volume}\n" for volume in volumes)
-    workflow.write_text(text.replace(anchor, f"{anchor}      volumes:\n{lines}"))
+    workflow.write_text(f"{text[:at]}      volumes:\n{lines}{text[at:]}")
 
 
 @dataclass(frozen=True)
