@@ -38,7 +38,6 @@ import logging
 import os
 import re
 import shutil
-import statistics
 import sys
 import tempfile
 from collections import defaultdict
@@ -64,10 +63,11 @@ BRANCH = "try-depths"
 DEPTHS = (2, 4, 8, 16, 32, 64)
 MAX_PARALLEL = 4  # experiments.yaml's default, written out so that the schedule below uses the same figure
 LEADERBOARD = "leaderboard"
+MIN_STEP_S = 0.1  # the leaderboard's steps shown: set-up and stand-in steps take milliseconds
 ACT_TIMEOUT_S = 1800  # jobs run one after the other under act, on a shared machine
 # act's lines: `<stamp> [<workflow>/<job name>   ] <text>`; the stamp is added by the wrapper below.
 LINE = re.compile(r"^(?P<stamp>\d+\.\d+) \[(?P<job>[^\]]+?)\s*\] (?P<text>.*)$")
-STEP = re.compile(r"^(?:⭐ Run|✅  Success -|❌  Failure -) (?P<step>.+?)(?: \[[\d.msh]+\])?$")
+STEP = re.compile(r"^(?:⭐ Run|✅  Success -|❌  Failure -) (?P<step>.+?)(?: \[[^\]]+\])?$")
 # Runs act with its output and errors merged, each line prefixed with the monotonic clock (shared by processes).
 STAMPING_ACT = """#!{python}
 import subprocess, sys, time
@@ -87,7 +87,7 @@ class Job:
 
     start: float
     end: float
-    steps: dict[str, list[float]] = field(default_factory=dict)
+    steps: dict[str, float] = field(default_factory=dict)
 
     @property
     def duration(self) -> float:
@@ -137,7 +137,7 @@ def parse_jobs(output: str, workflow: Workflow) -> dict[str, list[Job]]:
             if text.startswith("⭐"):
                 step_starts[key] = stamp
             elif key in step_starts:
-                job.steps.setdefault(key[1], []).append(stamp - step_starts.pop(key))
+                job.steps[key[1]] = job.steps.get(key[1], 0.0) + stamp - step_starts.pop(key)
     jobs: dict[str, list[Job]] = defaultdict(list)
     for display, job in by_display.items():
         job_id = workflow.job_id(display)
@@ -189,7 +189,7 @@ def experiments_yaml(count: int) -> str:
     return f"experiments:\n  - train.random_forest.max_depth={depths}\nmax_parallel: {MAX_PARALLEL}\n"
 
 
-def run_fan_out(root: Path, server: S3Server, count: int, n_estimators: int) -> tuple[Path, act_runner.ActRun]:
+def run_fan_out(root: Path, server: S3Server, count: int, n_estimators: int) -> act_runner.ActRun:
     """A fresh project and remote prefix; main pushed, then a branch with a slow forest and `count` experiments."""
     project = render(root / "work", dvc_remote_url=f"s3://{server.bucket}/fan-out-{count}-{root.name}")
     origin = publish_main(project, root)
@@ -214,7 +214,7 @@ def run_fan_out(root: Path, server: S3Server, count: int, n_estimators: int) -> 
         env=workflow_env(server, origin),
     )
     (root / "act" / "output.log").write_text(run_.output, encoding="utf-8")
-    return project, run_
+    return run_
 
 
 def job_rows(count: int, jobs: dict[str, list[Job]]) -> list[list[object]]:
@@ -225,57 +225,99 @@ def job_rows(count: int, jobs: dict[str, list[Job]]) -> list[list[object]]:
     ]
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n-estimators", type=int, default=4000, help="forest size (default 4000: ~20 s to train)")
-    parser.add_argument("--counts", default="1,3", help="experiment counts to run, the first is the reference")
-    parser.add_argument("--keep", action="store_true", help="keep the work folder (its path is logged)")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    counts = [int(count) for count in args.counts.split(",")]
-    if max(counts) > len(DEPTHS):
-        parser.error(f"--counts: at most {len(DEPTHS)} experiments")
-    workdir = Path(tempfile.mkdtemp(prefix="bench-fan-out-"))
-    results: dict[int, tuple[float, list[str], dict[str, list[Job]]]] = {}
+Results = dict[int, tuple[float, list[str], dict[str, list[Job]]]]
+
+
+def analyse(root: Path, output: str) -> tuple[float, list[str], dict[str, list[Job]]] | None:
+    """The critical path of one run and its jobs; None (with act's output logged) unless every job ran."""
+    count = int(root.name.rpartition("-")[2])
+    (workflow_file,) = root.glob("work/*/.github/workflows/train.yml")
+    workflow = read_workflow(workflow_file)
+    jobs = parse_jobs(output, workflow)
+    ran = len(jobs.get("experiment", []))
+    if ran != count or LEADERBOARD not in jobs:
+        logger.error("%d of %d experiments ran, leaderboard %s:\n%s", ran, count, LEADERBOARD in jobs, output[-4000:])
+        return None
+    return (*critical_path(workflow, jobs, MAX_PARALLEL), jobs)
+
+
+def run_all(workdir: Path, counts: list[int], n_estimators: int) -> Results | None:
+    results: Results = {}
     with pytest.MonkeyPatch.context() as patch, running_s3_server(workdir / "s3") as server, stamped_act(workdir):
         set_tool_identity(patch)
         use_s3_server(patch, server)
         for count in counts:
             root = workdir / f"experiments-{count}"
             root.mkdir()
-            project, run_ = run_fan_out(root, server, count, args.n_estimators)
-            workflow = read_workflow(project / ".github" / "workflows" / "train.yml")
-            jobs = parse_jobs(run_.output, workflow)
-            ran = len(jobs.get("experiment", []))
-            if run_.returncode != 0 or ran != count or LEADERBOARD not in jobs:
-                logger.error(
-                    "act exited %d, %d of %d experiments ran:\n%s", run_.returncode, ran, count, run_.output[-4000:]
-                )
-                return 1
-            results[count] = (*critical_path(workflow, jobs, MAX_PARALLEL), jobs)
+            run_ = run_fan_out(root, server, count, n_estimators)
+            result = analyse(root, run_.output) if run_.returncode == 0 else None
+            if result is None:
+                logger.error("act exited %d:\n%s", run_.returncode, run_.output[-4000:])
+                return None
+            results[count] = result
             logger.info("load average: %s", " ".join(f"{value:.1f}" for value in os.getloadavg()))
-    if not args.keep:
-        shutil.rmtree(workdir, ignore_errors=True)
-    else:
-        logger.info("work folder kept: %s", workdir)
+    return results
+
+
+def read_kept(workdir: Path) -> Results | None:
+    """The results of an earlier run's kept work folder, from act's stamped output saved there."""
+    results: Results = {}
+    for root in sorted(workdir.glob("experiments-*"), key=lambda path: int(path.name.rpartition("-")[2])):
+        result = analyse(root, (root / "act" / "output.log").read_text(encoding="utf-8"))
+        if result is None:
+            return None
+        results[int(root.name.rpartition("-")[2])] = result
+    return results or None
+
+
+def print_results(results: Results) -> None:
     rows = [row for count, (_, _, jobs) in results.items() for row in job_rows(count, jobs)]
-    print(table(f"Each job's duration under act (n_estimators={args.n_estimators})", ["job", "s"], rows, ".1f"))
-    reference = results[counts[0]][0]
+    print(table("Each job's duration under act", ["job", "s"], rows, ".1f"))
+    reference_count = min(results)
+    reference = results[reference_count][0]
     print(
         table(
-            "Critical path as GitHub would schedule it (a runner per job, max-parallel " + f"{MAX_PARALLEL})",
+            f"Critical path as GitHub would schedule it (a runner per job, max-parallel {MAX_PARALLEL})",
             ["experiments", "path s", "ratio", "chain"],
             [[count, length, length / reference, " > ".join(chain)] for count, (length, chain, _) in results.items()],
         )
     )
     for count, (length, _, _jobs) in results.items():
-        if count != counts[0]:
-            print(f"{count} experiments under 1.3x {counts[0]}: {verdict(length / reference < 1.3)}")
+        if count != reference_count:
+            print(f"{count} experiments under 1.3x {reference_count}: {verdict(length / reference < 1.3)}")
     for count, (_, _, jobs) in results.items():
         (gather,) = jobs[LEADERBOARD]
-        steps = [[step, statistics.fsum(times)] for step, times in gather.steps.items()]
-        print(table(f"Leaderboard job, {count} experiment(s): {gather.duration:.1f} s", ["step", "s"], steps, ".1f"))
+        steps = [[step, times] for step, times in gather.steps.items() if times >= MIN_STEP_S]
+        title = f"Leaderboard job, {count} experiment(s): {gather.duration:.1f} s (steps of {MIN_STEP_S} s or more)"
+        print(table(title, ["step", "s"], steps, ".1f"))
         print(f"leaderboard job under 10 s: {verdict(gather.duration < 10)}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n-estimators", type=int, default=4000, help="forest size (default 4000: ~20 s to train)")
+    parser.add_argument("--counts", default="1,3", help="experiment counts to run, the first is the reference")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder (its path is logged)")
+    parser.add_argument("--logs", type=Path, help="read a kept work folder again instead of running act")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    counts = sorted(int(count) for count in args.counts.split(","))
+    if max(counts) > len(DEPTHS):
+        parser.error(f"--counts: at most {len(DEPTHS)} experiments")
+    if args.logs:
+        results = read_kept(args.logs)
+    else:
+        workdir = Path(tempfile.mkdtemp(prefix="bench-fan-out-"))
+        try:
+            results = run_all(workdir, counts, args.n_estimators)
+        finally:
+            if args.keep:
+                logger.info("work folder kept: %s", workdir)
+            else:
+                shutil.rmtree(workdir, ignore_errors=True)
+    if results is None:
+        return 1
+    print_results(results)
     return 0
 
 
