@@ -3,7 +3,8 @@
 Run from the template's root with its venv (dependencies, act and `weed` already installed):
 
     nice -n 10 .venv/bin/python bench/ci_fan_out.py                    # ~20 s per training (~10 min in all)
-    nice -n 10 .venv/bin/python bench/ci_fan_out.py --n-estimators 2000 --counts 1,3,6
+    nice -n 10 .venv/bin/python bench/ci_fan_out.py --n-estimators 2000 --counts 1,3,6 --keep
+    .venv/bin/python bench/ci_fan_out.py --logs /tmp/bench-fan-out-XXXX   # a kept run's figures again, no act
 
 For each experiment count it renders the default project (GitHub-hosted runner, DVC remote on a local S3 server,
 a fresh prefix each time so that no run-cache is shared), trains and pushes main, then pushes a branch whose
@@ -63,6 +64,7 @@ BRANCH = "try-depths"
 DEPTHS = (2, 4, 8, 16, 32, 64)
 MAX_PARALLEL = 4  # experiments.yaml's default, written out so that the schedule below uses the same figure
 LEADERBOARD = "leaderboard"
+TABLE_STEP = "Write the experiments' table"  # the leaderboard job's step that runs `experiments leaderboard`
 MIN_STEP_S = 0.1  # the leaderboard's steps shown: set-up and stand-in steps take milliseconds
 ACT_TIMEOUT_S = 1800  # jobs run one after the other under act, on a shared machine
 # act's lines: `<stamp> [<workflow>/<job name>   ] <text>`; the stamp is added by the wrapper below.
@@ -290,13 +292,16 @@ def print_results(results: Results) -> None:
         steps = [[step, times] for step, times in gather.steps.items() if times >= MIN_STEP_S]
         title = f"Leaderboard job, {count} experiment(s): {gather.duration:.1f} s (steps of {MIN_STEP_S} s or more)"
         print(table(title, ["step", "s"], steps, ".1f"))
+        command = gather.steps.get(f"Main {TABLE_STEP}")
+        if command is not None:
+            print(f"`python -m <pkg> experiments leaderboard` ({TABLE_STEP!r}): {command:.1f} s")
         print(f"leaderboard job under 10 s: {verdict(gather.duration < 10)}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n-estimators", type=int, default=4000, help="forest size (default 4000: ~20 s to train)")
-    parser.add_argument("--counts", default="1,3", help="experiment counts to run, the first is the reference")
+    parser.add_argument("--counts", default="1,3", help="experiment counts, the smallest is the reference")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (its path is logged)")
     parser.add_argument("--logs", type=Path, help="read a kept work folder again instead of running act")
     args = parser.parse_args(argv)
