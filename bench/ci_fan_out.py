@@ -2,7 +2,7 @@
 
 Run from the template's root with its venv (dependencies, act and `weed` already installed):
 
-    nice -n 10 .venv/bin/python bench/ci_fan_out.py                    # ~20 s per training (~10 min in all)
+    nice -n 10 .venv/bin/python bench/ci_fan_out.py                    # ~20 s per training (~6 min in all)
     nice -n 10 .venv/bin/python bench/ci_fan_out.py --n-estimators 2000 --counts 1,3,6 --keep
     .venv/bin/python bench/ci_fan_out.py --logs /tmp/bench-fan-out-XXXX   # a kept run's figures again, no act
 
@@ -24,7 +24,10 @@ start and end, and each step's. Then the critical path is computed as GitHub wou
     a job that did not run (skipped, such as deploy on a branch) takes no time
 
 The critical path is the chain of jobs that sets the workflow's end. It assumes a runner is free for every job
-at once, as GitHub-hosted runners are; the machine may be shared, so the load average is printed.
+at once, as GitHub-hosted runners are; the machine may be shared, so the load average is printed. The durations
+are act's on this machine: act runs the training job beside the plan (jobs of one stage at once), and its
+stand-ins make checkout and the environment's cache restore take milliseconds, where a GitHub runner spends some
+seconds starting each job (the same for every job, so it shifts both paths alike).
 
 Printed: each job's measured duration, the critical path and its length for each count, their ratio to the
 one-experiment path (goal: three under 1.3x), and the leaderboard job's steps (goal: the job under 10 s), among
