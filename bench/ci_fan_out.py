@@ -88,7 +88,7 @@ logger = logging.getLogger("ci_fan_out")
 
 @dataclass
 class Job:
-    """One job as act ran it: its start and end, and each step's (an experiment's matrix holds one per instance)."""
+    """One job, or one instance of a matrix, as act ran it: its start and end, and each step's duration by name."""
 
     start: float
     end: float
