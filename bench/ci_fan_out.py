@@ -4,7 +4,7 @@ Run from the template's root with its venv (dependencies, act and `weed` already
 
     nice -n 10 .venv/bin/python bench/ci_fan_out.py                    # ~20 s per training (~6 min in all)
     nice -n 10 .venv/bin/python bench/ci_fan_out.py --n-estimators 2000 --counts 1,3,6 --keep
-    .venv/bin/python bench/ci_fan_out.py --logs /tmp/bench-fan-out-XXXX   # a kept run's figures again, no act
+    .venv/bin/python bench/ci_fan_out.py --logs /tmp/bench-fan-out-A /tmp/bench-fan-out-B   # kept runs, medians
 
 For each experiment count it renders the default project (GitHub-hosted runner, DVC remote on a local S3 server,
 a fresh prefix each time so that no run-cache is shared), trains and pushes main, then pushes a branch whose
@@ -42,6 +42,7 @@ import logging
 import os
 import re
 import shutil
+import statistics
 import sys
 import tempfile
 from collections import defaultdict
@@ -301,6 +302,25 @@ def print_results(results: Results) -> None:
         print(f"leaderboard job under 10 s: {verdict(gather.duration < 10)}")
 
 
+def print_medians(runs: list[Results]) -> None:
+    """Over several kept runs: each count's median critical path, ratio, and leaderboard job and command."""
+    reference_count = min(runs[0])
+    rows = []
+    for count in runs[0]:
+        gathers = [run_[count][2][LEADERBOARD][0] for run_ in runs]
+        rows.append(
+            [
+                count,
+                statistics.median(run_[count][0] for run_ in runs),
+                statistics.median(run_[count][0] / run_[reference_count][0] for run_ in runs),
+                statistics.median(gather.duration for gather in gathers),
+                statistics.median(gather.steps.get(f"Main {TABLE_STEP}", 0.0) for gather in gathers),
+            ]
+        )
+    header = ["experiments", "path s", "ratio", "leaderboard job s", "experiments leaderboard s"]
+    print(table(f"Medians of {len(runs)} runs", header, rows))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n-estimators", type=int, default=4000, help="forest size (default 4000: ~20 s to train)")
@@ -308,23 +328,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--counts", default="1,3", help="experiment counts, run in this order (3,1 checks the order's effect)"
     )
     parser.add_argument("--keep", action="store_true", help="keep the work folder (its path is logged)")
-    parser.add_argument("--logs", type=Path, help="read a kept work folder again instead of running act")
+    parser.add_argument(
+        "--logs", type=Path, nargs="+", help="read kept work folders again instead of running act (several: medians)"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     counts = [int(count) for count in args.counts.split(",")]
     if max(counts) > len(DEPTHS):
         parser.error(f"--counts: at most {len(DEPTHS)} experiments")
     if args.logs:
-        results = read_kept(args.logs)
-    else:
-        workdir = Path(tempfile.mkdtemp(prefix="bench-fan-out-"))
-        try:
-            results = run_all(workdir, counts, args.n_estimators)
-        finally:
-            if args.keep:
-                logger.info("work folder kept: %s", workdir)
-            else:
-                shutil.rmtree(workdir, ignore_errors=True)
+        kept = [read_kept(folder) for folder in args.logs]
+        if any(results is None for results in kept):
+            return 1
+        for results in kept:
+            print_results(results)
+        if len(kept) > 1:
+            print_medians(kept)
+        return 0
+    workdir = Path(tempfile.mkdtemp(prefix="bench-fan-out-"))
+    try:
+        results = run_all(workdir, counts, args.n_estimators)
+    finally:
+        if args.keep:
+            logger.info("work folder kept: %s", workdir)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
     if results is None:
         return 1
     print_results(results)
