@@ -8,6 +8,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from ..core.dotted_names import flatten
 from ..core.paths import METRICS_FILE
 
 # DVC's queue states; an experiment DVC has no record of is "not run".
@@ -26,15 +27,13 @@ class ExperimentResult:
     rev: str | None = None
 
 
-def flatten(metrics: dict[str, Any], prefix: str = "") -> dict[str, float]:
-    """Nested metrics as dotted names, the way the report's metrics table names them."""
-    flat: dict[str, float] = {}
-    for key, value in metrics.items():
-        if isinstance(value, dict):
-            flat |= flatten(value, f"{prefix}{key}.")
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            flat[f"{prefix}{key}"] = float(value)
-    return flat
+def numeric_metrics(metrics: dict[str, Any]) -> dict[str, float]:
+    """Nested metrics as dotted names, the way the report's metrics table names them; numbers only."""
+    return {
+        name: float(value)
+        for name, value in flatten(metrics).items()
+        if isinstance(value, int | float) and not isinstance(value, bool)
+    }
 
 
 def state_of(experiment: dict[str, Any]) -> str:
@@ -53,7 +52,7 @@ def result_of(experiment: dict[str, Any]) -> ExperimentResult:
     metrics: dict[str, float] = {}
     if state == SUCCESS:
         files = (revs[0].get("data") or {}).get("metrics") or {}
-        metrics = flatten((files.get(METRICS_FILE.as_posix()) or {}).get("data") or {})
+        metrics = numeric_metrics((files.get(METRICS_FILE.as_posix()) or {}).get("data") or {})
     return ExperimentResult(name=experiment.get("name") or "", state=state, metrics=metrics, rev=revs[0].get("rev"))
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, get_args
 
 from ..core.config import Params, load_params
+from ..core.dotted_names import flatten
 from ..core.paths import LOCK_FILE, METRICS_FILE, MODEL_CARD_FILE, MODEL_PATH, PREDICTIONS_FILE
 from ..serving.provenance import git_commit
 from .confidence import CONFIDENCE_LEVEL, value_intervals
@@ -37,15 +38,6 @@ HAND_WRITTEN = {
 BY_HAND = " (by hand)"
 # The settings that shape the model; the report's, the gate's and serving's do not.
 TRAINING_SECTIONS = ("seed", "data", "prepare", "train")
-
-
-def flatten(settings: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Nested settings as dotted names, as the report's parameter table shows them."""
-    flat: dict[str, Any] = {}
-    for key, value in settings.items():
-        name = f"{prefix}{key}"
-        flat |= flatten(value, f"{name}.") if isinstance(value, dict) and value else {name: value}
-    return flat
 
 
 def training_settings(params: Params) -> dict[str, Any]:
