@@ -8,17 +8,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")  # files only: no display in CI
-
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from sklearn.metrics import ConfusionMatrixDisplay, accuracy_score, classification_report, f1_score
 
 from ..core.atomic import atomic_file
 from ..core.paths import CONFUSION_MATRIX_FILE, METRICS_FILE, PREDICTIONS_FILE
+from ..core.plotting import pyplot
 
 DIGITS = 4
 # The length of the model's md5 in the pictures' titles, as `git` shortens commits.
@@ -99,6 +95,7 @@ def save_confusion_matrix(
     its md5, as the report does, so that the base's picture and this change's cannot be taken for each other.
     """
     size = max(4.0, 0.6 * len(classes) + 2.5)
+    plt = pyplot()
     figure, axes = plt.subplots(figsize=(size, size))
     ConfusionMatrixDisplay.from_predictions(
         actual, predicted, labels=classes, ax=axes, colorbar=False, cmap="Blues", xticks_rotation="vertical"

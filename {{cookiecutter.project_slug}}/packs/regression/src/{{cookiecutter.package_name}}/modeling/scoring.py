@@ -10,17 +10,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")  # files only: no display in CI
-
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from sklearn.metrics import PredictionErrorDisplay, mean_absolute_error, r2_score, root_mean_squared_error
 
 from ..core.atomic import atomic_file
 from ..core.paths import METRICS_FILE, PREDICTED_VS_ACTUAL_FILE, PREDICTIONS_FILE, RESIDUALS_FILE
+from ..core.plotting import pyplot
 
 DIGITS = 4
 # The length of the model's md5 in the pictures' titles, as `git` shortens commits.
@@ -83,6 +79,7 @@ def save_picture(actual: pd.Series, predicted: pd.Series, kind: str, model_md5: 
     """One of scikit-learn's prediction-error displays, every test row shown; the title names the model by its md5,
     as the report does, so that the base's picture and this change's cannot be taken for each other.
     """
+    plt = pyplot()
     figure, axes = plt.subplots(figsize=(5, 5))
     PredictionErrorDisplay.from_predictions(actual, predicted, kind=kind, subsample=None, ax=axes)
     title = f"{path.stem.replace('_', ' ').capitalize()} of model {model_md5[:MD5_SHOWN]}"

@@ -31,6 +31,7 @@ import pandas as pd
 from ..core.config import load_params
 from ..core.errors import ProjectError
 from ..core.paths import MODEL_PATH, PREPARED_DIR
+from ..core.plotting import pyplot
 from ..core.task_params import DriftParams
 from ..ct.ci import write_step_outputs
 from ..data.expectations import EXPECTATIONS_FILE, Expectations
@@ -179,11 +180,7 @@ def plot_file_name(name: str) -> str:
 
 def plot_feature(name: str, reference: pd.Series, batch: pd.Series, numeric: bool, path: Path) -> None:
     """The training and batch distributions of one feature, drawn over each other."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     figure, axes = plt.subplots(figsize=(6, 3.5))
     if numeric:
         values = pd.to_numeric(batch, errors="coerce").dropna()
