@@ -2,6 +2,7 @@
 wrong command is one line naming the right ones."""
 
 import importlib
+import logging
 import os
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from {{ cookiecutter.package_name }}.__main__ import COMMANDS
+from {{ cookiecutter.package_name }}.core.cli import LibraryTracebacksHidden
 from {{ cookiecutter.package_name }}.core.hashing import file_md5
 
 PACKAGE = "{{ cookiecutter.package_name }}"
@@ -51,3 +53,15 @@ def test_md5_prints_the_hash_dvc_records_and_refuses_a_missing_path(tmp_path: Pa
     missing = run_command("md5", "absent.bin", cwd=tmp_path)
     assert missing.returncode == 1
     assert missing.stderr.strip() == "error: absent.bin not found: run `dvc pull absent.bin` or `dvc repro` first"
+
+
+def test_a_librarys_traceback_is_left_out_and_this_packages_is_kept() -> None:
+    try:
+        raise OSError("Unable to locate credentials")
+    except OSError:
+        failure = sys.exc_info()
+    formatter = LibraryTracebacksHidden("%(message)s")
+    library = logging.LogRecord("dvc_data.index.fetch", logging.ERROR, __file__, 1, "failed to connect", None, failure)
+    own = logging.LogRecord(f"{PACKAGE}.serving", logging.ERROR, __file__, 1, "prediction failed", None, failure)
+    assert formatter.format(library) == "failed to connect"
+    assert formatter.format(own).startswith("prediction failed\nTraceback (most recent call last):")
