@@ -30,6 +30,7 @@ from {{ cookiecutter.package_name }}.ct.experiment_results import (
     results_from_show,
 )
 from {{ cookiecutter.package_name }}.ct.experiment_runs import promote, run_one
+from {{ cookiecutter.package_name }}.ct.experiments import pull_evaluation
 from {{ cookiecutter.package_name }}.ct.leaderboard import (
     Reference,
     render_leaderboard,
@@ -307,3 +308,14 @@ def test_promote_applies_a_known_experiment_and_names_the_known_ones_otherwise(
     promote("depth-5")
     assert yaml.safe_load((experiment_repo / "params.yaml").read_text())["train"]["depth"] == 5
     assert json.loads((experiment_repo / "metrics/metrics.json").read_text())["score"] == 0.8
+
+
+def test_pulling_the_evaluation_without_a_remote_is_one_line_naming_the_fix(
+    experiment_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(experiment_repo)
+    expected = "cannot pull metrics/metrics.json, metrics/predictions.csv from the DVC remote: "
+    with pytest.raises(ProjectError, match=expected) as error:
+        pull_evaluation()
+    assert "\n" not in str(error.value)
+    assert "check the remote's credentials" in str(error.value)

@@ -3,14 +3,15 @@
     python -m {{ cookiecutter.package_name }} experiments plan [--json]
     python -m {{ cookiecutter.package_name }} experiments max-parallel
     python -m {{ cookiecutter.package_name }} experiments run [--name NAME] [--jobs N]
-    python -m {{ cookiecutter.package_name }} experiments leaderboard [--base main] [--output FILE]
+    python -m {{ cookiecutter.package_name }} experiments leaderboard [--base main] [--output FILE] [--all-ran] [--pull]
     python -m {{ cookiecutter.package_name }} experiments promote NAME
 
 `plan --json` prints a JSON list of `{"name": ..., "overrides": [...]}`, one object per experiment, in the file's
 order; CI uses it as a job matrix and runs each job's experiment with `run --name NAME`. The names depend on the
 overrides alone, so they are the same on every machine and every push.
 `max-parallel` prints how many of those jobs run at once. `leaderboard --all-ran` is for CI, once every
-experiment's job has ended: one that pushed nothing failed.
+experiment's job has ended: one that pushed nothing failed; `--pull` first fetches this change's evaluation from
+the DVC remote, in the same process, which spares CI's gather job a DVC start-up of its own.
 """
 
 import argparse
@@ -19,6 +20,7 @@ import logging
 from pathlib import Path
 
 from ..core.errors import ProjectError
+from ..core.paths import METRICS_FILE, PREDICTIONS_FILE
 from .experiment_plan import EXPERIMENTS_FILE, Experiment, max_parallel, plan_experiments
 from .experiment_runs import promote, run_all, run_one
 
@@ -57,10 +59,29 @@ def run(name: str | None, jobs: int | None) -> None:
         run_one(planned(name))
 
 
-def write_leaderboard(base: str, output: Path | None, all_ran: bool) -> None:
+def pull_evaluation() -> None:
+    """The workspace's metrics and predictions from the DVC remote, as `dvc.lock` records them: what the leaderboard
+    reads of this change (its metrics row, and its predictions for the best experiment's interval)."""
+    from dvc.exceptions import DvcException
+    from dvc.repo import Repo
+
+    targets = [METRICS_FILE.as_posix(), PREDICTIONS_FILE.as_posix()]
+    try:
+        with Repo(".") as repo:
+            repo.pull(targets=targets)
+    except DvcException as error:
+        raise ProjectError(
+            f"cannot pull {', '.join(targets)} from the DVC remote: {error}; check the remote's credentials, "
+            "or push them from the clone that trained this change (`dvc push`)"
+        ) from None
+
+
+def write_leaderboard(base: str, output: Path | None, all_ran: bool, pull: bool) -> None:
     """The leaderboard section alone, for CI to post once every machine's experiments are pulled."""
     from .leaderboard import leaderboard_section
 
+    if pull:
+        pull_evaluation()
     text = "\n".join(leaderboard_section(base, all_ran=all_ran)) + "\n"
     if output is None:
         print(text, end="")
@@ -86,6 +107,7 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="every planned experiment has run and been pulled (CI, once its jobs ended): one not found failed",
     )
+    board.add_argument("--pull", action="store_true", help="first pull this change's metrics and predictions")
     promote_parser = commands.add_parser("promote", help="apply an experiment of this commit to the workspace")
     promote_parser.add_argument("name", help="the experiment's name, as `plan` and the leaderboard show it")
     return parser
@@ -100,6 +122,6 @@ def main() -> None:
     elif args.command == "run":
         run(args.name, args.jobs)
     elif args.command == "leaderboard":
-        write_leaderboard(args.base, args.output, args.all_ran)
+        write_leaderboard(args.base, args.output, args.all_ran, args.pull)
     else:
         promote(args.name)
