@@ -32,8 +32,9 @@ from ..support.helpers import TEMPLATE_DIR, VENV_BIN, commit_all, dvc_repro, mak
 from ..support.processes import free_port, running
 from ..support.registry import Registry, running_registry
 from ..support.rehearsal import (
-    REPOSITORY_ID,
+    RUNNER_TOKEN_SECRET,
     Published,
+    cloud_run_env,
     git,
     publish_with_branch,
     push_event,
@@ -604,11 +605,8 @@ def cloud_train_rehearsal(
         env = {
             **workflow_env(s3_server, published.origin),
             "PATH": os.pathsep.join((str(STANDINS / "step_log"), str(STANDINS / "bin"), str(VENV_BIN), SYSTEM_PATH)),
-            "GITHUB_RUN_ID": "6161",
-            "GITHUB_RUN_ATTEMPT": "1",
-            "GITHUB_REPOSITORY_ID": REPOSITORY_ID,
+            **cloud_run_env("6161", state),
             "AWS_IMAGES_FILE": str(images),
-            "CLOUD_STATE_FILE": str(state),
         }
         result = run_act(
             project,
@@ -616,7 +614,7 @@ def cloud_train_rehearsal(
             "push",
             push_event("deeper", published.main_sha),
             root / "act",
-            secrets={**secrets(s3_server), "CML_RUNNER_TOKEN": "a-personal-access-token"},
+            secrets={**secrets(s3_server), **RUNNER_TOKEN_SECRET},
             env=env,
             containers=engine,
         )

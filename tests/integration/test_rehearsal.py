@@ -20,9 +20,11 @@ from ..support.azurite import running_azurite
 from ..support.google_storage import running_google_storage
 from ..support.helpers import VENV_BIN, commit_all, dvc_repro, project_env, render, run
 from ..support.rehearsal import (
+    KUBECONFIG,
     REPOSITORY,
-    REPOSITORY_ID,
+    RUNNER_TOKEN_SECRET,
     assert_confusion_counts_and_pictures,
+    cloud_run_env,
     git,
     publish_with_branch,
     push_branch,
@@ -265,17 +267,8 @@ def launch_on_aws(project: Path, scratch: Path, images: Path) -> ActRun:
         push_event(BRANCH, "0" * 40),
         scratch,
         job="launch",
-        secrets={
-            "CML_RUNNER_TOKEN": "a-personal-access-token",
-            "AWS_ACCESS_KEY_ID": "key",
-            "AWS_SECRET_ACCESS_KEY": "secret",
-        },
-        env={
-            "GITHUB_RUN_ID": "4242",
-            "GITHUB_REPOSITORY": REPOSITORY,
-            "GITHUB_REPOSITORY_ID": REPOSITORY_ID,  # GitHub sets it, act does not
-            "AWS_IMAGES_FILE": str(images),
-        },
+        secrets={**RUNNER_TOKEN_SECRET, "AWS_ACCESS_KEY_ID": "key", "AWS_SECRET_ACCESS_KEY": "secret"},
+        env={**cloud_run_env("4242"), "AWS_IMAGES_FILE": str(images)},
     )
 
 
@@ -327,15 +320,6 @@ def test_launch_without_the_runner_token_fails_with_what_to_do(aws_project: Path
     assert result.cml_calls == []
 
 
-KUBECONFIG = """apiVersion: v1
-kind: Config
-clusters: [{name: c, cluster: {server: "https://127.0.0.1:6443"}}]
-users: [{name: u, user: {token: t}}]
-contexts: [{name: ctx, context: {cluster: c, user: u}}]
-current-context: ctx
-"""
-
-
 @dataclass(frozen=True)
 class CloudRehearsal:
     """The Train workflow of a Kubernetes-runner project, all three jobs, on one push; the cluster afterwards."""
@@ -359,18 +343,8 @@ def kubernetes_rehearsal(s3_server: S3Server, tmp_path_factory: pytest.TempPathF
             "push",
             push_event(BRANCH, published.main_sha),
             root / "act",
-            secrets={
-                **secrets(s3_server),
-                "CML_RUNNER_TOKEN": "a-personal-access-token",
-                "KUBERNETES_CONFIGURATION": KUBECONFIG,
-            },
-            env={
-                **workflow_env(s3_server, published.origin),
-                "CLOUD_STATE_FILE": str(state),
-                "GITHUB_REPOSITORY_ID": REPOSITORY_ID,
-                "GITHUB_RUN_ID": "4343",
-                "GITHUB_RUN_ATTEMPT": "1",
-            },
+            secrets={**secrets(s3_server), **RUNNER_TOKEN_SECRET, "KUBERNETES_CONFIGURATION": KUBECONFIG},
+            env={**workflow_env(s3_server, published.origin), **cloud_run_env("4343", state)},
         )
         yield CloudRehearsal(result, json.loads(state.read_text()) if state.is_file() else [])
 
@@ -449,14 +423,10 @@ def test_a_machine_whose_runner_never_registered_is_removed(cloud: str, tmp_path
         "push",
         push_event(BRANCH, "0" * 40),
         tmp_path / "act",
-        secrets={"CML_RUNNER_TOKEN": "a-personal-access-token", **CLOUD_SECRETS[cloud]},
+        secrets={**RUNNER_TOKEN_SECRET, **CLOUD_SECRETS[cloud]},
         env={
-            "GITHUB_RUN_ID": "4444",
-            "GITHUB_RUN_ATTEMPT": "1",
-            "GITHUB_REPOSITORY": REPOSITORY,
-            "GITHUB_REPOSITORY_ID": REPOSITORY_ID,
+            **cloud_run_env("4444", state),
             "AWS_IMAGES_FILE": str(images),
-            "CLOUD_STATE_FILE": str(state),
             "CML_STANDIN_RUNNER_NEVER_READY": "1",
             "REHEARSAL_ORIGIN": str(project),
         },

@@ -22,7 +22,16 @@ import pytest
 
 from ..support.act_runner import ActRun, run_act, sequence_flags, stages_executed
 from ..support.helpers import VENV_BIN, commit_all, render
-from ..support.rehearsal import REPOSITORY, REPOSITORY_ID, git, publish_main, push_event, secrets, use_s3_server
+from ..support.rehearsal import (
+    KUBECONFIG,
+    RUNNER_TOKEN_SECRET,
+    cloud_run_env,
+    git,
+    publish_main,
+    push_event,
+    secrets,
+    use_s3_server,
+)
 from ..support.rehearsal import workflow_env as s3_workflow_env
 from ..support.s3_server import S3Server
 
@@ -41,13 +50,6 @@ PLANNED = (*GOOD, REFUSED)
 RUN_ID = "4545"
 TRAIN_JOB = "Train, evaluate and report"
 RUN_COMMAND = "python -m wine_classifier experiments run --name"
-KUBECONFIG = """apiVersion: v1
-kind: Config
-clusters: [{name: c, cluster: {server: "https://127.0.0.1:6443"}}]
-users: [{name: u, user: {token: t}}]
-contexts: [{name: ctx, context: {cluster: c, user: u}}]
-current-context: ctx
-"""
 
 
 def labels(run_id: str) -> dict[str, str]:
@@ -74,18 +76,8 @@ def run_train(project: Path, origin: Path, server: S3Server, before: str, scratc
         "push",
         push_event(BRANCH, before),
         scratch,
-        secrets={
-            **secrets(server),
-            "CML_RUNNER_TOKEN": "a-personal-access-token",
-            "KUBERNETES_CONFIGURATION": KUBECONFIG,
-        },
-        env={
-            **s3_workflow_env(server, origin),
-            "CLOUD_STATE_FILE": str(state),
-            "GITHUB_REPOSITORY_ID": REPOSITORY_ID,
-            "GITHUB_RUN_ID": run_id,
-            "GITHUB_RUN_ATTEMPT": "1",
-        },
+        secrets={**secrets(server), **RUNNER_TOKEN_SECRET, "KUBERNETES_CONFIGURATION": KUBECONFIG},
+        env={**s3_workflow_env(server, origin), **cloud_run_env(run_id, state)},
         runner_labels=("ubuntu-latest", *labels(run_id).values()),
     )
 
@@ -225,18 +217,10 @@ def aws_launches(tmp_path_factory: pytest.TempPathFactory) -> tuple[ActRun, list
         push_event(BRANCH, "0" * 40),
         root / "act",
         job="launch-experiment",
-        secrets={
-            "CML_RUNNER_TOKEN": "a-personal-access-token",
-            "AWS_ACCESS_KEY_ID": "key",
-            "AWS_SECRET_ACCESS_KEY": "secret",
-        },
+        secrets={**RUNNER_TOKEN_SECRET, "AWS_ACCESS_KEY_ID": "key", "AWS_SECRET_ACCESS_KEY": "secret"},
         env={
-            "GITHUB_RUN_ID": RUN_ID,
-            "GITHUB_RUN_ATTEMPT": "1",
-            "GITHUB_REPOSITORY": REPOSITORY,
-            "GITHUB_REPOSITORY_ID": REPOSITORY_ID,
+            **cloud_run_env(RUN_ID, state),
             "AWS_IMAGES_FILE": str(images),
-            "CLOUD_STATE_FILE": str(state),
             "REHEARSAL_ORIGIN": str(project),
             "VENV": str(VENV_BIN.parent),
             "PYTHONPATH": "src",

@@ -17,6 +17,16 @@ from .s3_server import S3Server
 
 REPOSITORY = "octo-org/wine-classifier"
 REPOSITORY_ID = "420001"
+# The token `cml runner launch` registers runners with, as the cloud variants' secrets hold it.
+RUNNER_TOKEN_SECRET = {"CML_RUNNER_TOKEN": "a-personal-access-token"}
+# A cluster the cloud stand-ins' kubectl accepts (tests/act_standins/bin/kubectl: a current context it defines).
+KUBECONFIG = """apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "https://127.0.0.1:6443"}}]
+users: [{name: u, user: {token: t}}]
+contexts: [{name: ctx, context: {cluster: c, user: u}}]
+current-context: ctx
+"""
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
@@ -43,6 +53,18 @@ def workflow_env(server: S3Server, origin: Path) -> dict[str, str]:
         "DVC_NO_ANALYTICS": "1",
         "GITHUB_REPOSITORY": REPOSITORY,
     }
+
+
+def cloud_run_env(run_id: str, state: Path | None = None) -> dict[str, str]:
+    """What a cloud variant's jobs read of GitHub beside their secrets, which act does not set: the repository's and
+    the run's ids, which name and tag the machines; and the file where the cloud stand-ins keep those machines."""
+    env = {
+        "GITHUB_REPOSITORY": REPOSITORY,
+        "GITHUB_REPOSITORY_ID": REPOSITORY_ID,
+        "GITHUB_RUN_ID": run_id,
+        "GITHUB_RUN_ATTEMPT": "1",
+    }
+    return env | ({"CLOUD_STATE_FILE": str(state)} if state is not None else {})
 
 
 def secrets(server: S3Server) -> dict[str, str]:
