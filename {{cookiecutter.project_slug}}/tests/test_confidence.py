@@ -6,9 +6,11 @@ The predictions are 0s and 1s, which every task scores: as classes or as values.
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from {{ cookiecutter.package_name }}.core.config import GateParams, load_params
 from {{ cookiecutter.package_name }}.core.hashing import row_hashes
+from {{ cookiecutter.package_name }}.ct import confidence
 from {{ cookiecutter.package_name }}.ct.confidence import ChangeInterval, change_intervals
 from {{ cookiecutter.package_name }}.ct.diffs import MetricRow
 from {{ cookiecutter.package_name }}.ct.gate import check_gate
@@ -96,3 +98,12 @@ def test_the_gate_can_fail_only_on_a_clear_drop() -> None:
     assert not strict.passed, "by default every drop beyond the limit fails"
     assert lenient.passed and lenient.value.startswith("-0.1000, not clear (95% interval -0.2000 to +0.0100")
     assert not clear_drop.passed
+
+
+def test_a_large_test_set_is_resampled_in_batches_with_the_same_interval(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches bound the memory a large test set takes; they must not change the report's figures."""
+    actual = alternating(300)
+    new, base = predictions_csv(actual, flipped(actual, 20)), predictions_csv(actual, flipped(actual, 35))
+    at_once = interval_of(new, base)
+    monkeypatch.setattr(confidence, "ROWS_PER_BATCH", 7 * 300)  # 7 resamples a batch, the last one short
+    assert interval_of(new, base) == at_once
