@@ -3,7 +3,8 @@
     python -m {{ cookiecutter.package_name }} experiments plan [--json]
     python -m {{ cookiecutter.package_name }} experiments max-parallel
     python -m {{ cookiecutter.package_name }} experiments run [--name NAME] [--jobs N]
-    python -m {{ cookiecutter.package_name }} experiments leaderboard [--base main] [--output FILE] [--all-ran] [--pull]
+    python -m {{ cookiecutter.package_name }} experiments leaderboard [--base main] [--output FILE]
+        [--all-ran] [--pull]
     python -m {{ cookiecutter.package_name }} experiments promote NAME
 
 `plan --json` prints a JSON list of `{"name": ..., "overrides": [...]}`, one object per experiment, in the file's
