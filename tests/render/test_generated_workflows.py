@@ -34,7 +34,8 @@ TASKS: dict[str, dict[str, Any]] = OPTIONS["_tasks"]
 CLOUD_RUNNERS = tuple(runner for runner in OPTIONS["runner"] if runner != "github-hosted")
 SPOT_RUNNERS = ("aws", "gcp", "azure")  # the template refuses cloud_spot for any other runner
 DRIFT_WORKFLOW = "drift.yml"
-WORKFLOW_NAMES = ("deploy.yml", DRIFT_WORKFLOW, "test.yml", "train.yml")
+EXPERIMENT_WORKFLOW = "experiment.yml"
+WORKFLOW_NAMES = ("deploy.yml", DRIFT_WORKFLOW, EXPERIMENT_WORKFLOW, "test.yml", "train.yml")
 SWEEP_WORKFLOW = "sweep.yml"
 CLEANUP_SCRIPT = Path(".github/scripts/cloud-machines.sh")
 # What the post-gen hook removes for a github-hosted runner.
@@ -249,6 +250,19 @@ def distinct_files(rendered: dict[str, Rendered], relative: Path | str) -> list[
 
 
 # --- small readers for the parsed workflows --------------------------------------------------------------------
+
+
+def distinct_together(
+    rendered: dict[str, Rendered], names: Sequence[str], variants: Sequence[Variant] = VARIANTS
+) -> Iterator[tuple[Variant, dict[str, dict[Any, Any]]]]:
+    """The first variant of each distinct combination of the named workflows, with those workflows parsed: for
+    checks that read a caller and the workflow it calls side by side."""
+    seen: set[tuple[str, ...]] = set()
+    for variant in variants:
+        texts = tuple(rendered[variant.id].texts[name] for name in names)
+        if texts not in seen:
+            seen.add(texts)
+            yield variant, {name: rendered[variant.id].workflows[name] for name in names}
 
 
 def strings(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], str]]:
@@ -489,21 +503,22 @@ def test_cloud_machine_is_tagged_and_removed_after_training_whatever_happened(
 ) -> None:
     """The launch tags the machine with the repository, the run and the time; the clean-up job removes this run's
     machine after training, passed, failed or cancelled, with the cloud's own credentials."""
-    for variant, workflow in distinct(rendered, "train.yml", CLOUD_VARIANTS):
+    for variant, workflows in distinct_together(rendered, ("train.yml", EXPERIMENT_WORKFLOW), CLOUD_VARIANTS):
         with subtests.test(variant=variant.id):
-            jobs = workflow["jobs"]
+            jobs = workflows["train.yml"]["jobs"]
             _, launch = step_named(jobs["launch"], "Launch the runner")
             assert metadata_flags(launch["run"]) == {
                 "github-repository-id": "$GITHUB_REPOSITORY_ID",
                 "github-run": "$GITHUB_RUN_ID-$GITHUB_RUN_ATTEMPT",
                 "github-launched-at": "$(date +%s)",
             }
-            _, launch_experiment = step_named(jobs["launch-experiment"], "Launch the runner")
+            _, launch_experiment = step_named(workflows[EXPERIMENT_WORKFLOW]["jobs"]["launch"], "Launch the runner")
             assert metadata_flags(launch_experiment["run"]) == metadata_flags(launch["run"]), "found by the same tags"
+            # After the experiments too: the experiment job's calls launched their machines.
             clean_up = jobs["clean-up"]
-            assert clean_up["needs"] == ["launch", "train", "launch-experiment", "experiment"]
+            assert clean_up["needs"] == ["launch", "train", "experiment"]
             assert clean_up["if"] == (
-                "always() && (needs.launch.result != 'skipped' || needs.launch-experiment.result != 'skipped')"
+                "always() && (needs.launch.result != 'skipped' || needs.experiment.result != 'skipped')"
             )
             assert clean_up["runs-on"] == "ubuntu-latest"
             index, step = step_named(clean_up, "Remove the machine if it is still there")
@@ -536,9 +551,11 @@ def test_sweep_lists_old_machines_until_told_to_remove_them(
 
 
 def test_github_hosted_trains_on_ubuntu_without_a_launch(rendered: dict[str, Rendered]) -> None:
-    for variant, train in distinct(rendered, "train.yml", HOSTED_VARIANTS):
+    for variant, workflows in distinct_together(rendered, ("train.yml", EXPERIMENT_WORKFLOW), HOSTED_VARIANTS):
+        train = workflows["train.yml"]
         assert set(train["jobs"]) == {"fork-notice", "plan", "train", "experiment", "leaderboard", "deploy"}, variant.id
-        assert train["jobs"]["experiment"]["runs-on"] == "ubuntu-latest"
+        (run_job,) = workflows[EXPERIMENT_WORKFLOW]["jobs"].values()
+        assert run_job["runs-on"] == "ubuntu-latest" and "needs" not in run_job, variant.id
         job = train["jobs"]["train"]
         assert job["runs-on"] == "ubuntu-latest"
         assert "container" not in job
@@ -564,7 +581,7 @@ def test_train_job_runs_make_ci_and_posts_the_report(rendered: dict[str, Rendere
 
 # --- the experiments' fan-out ----------------------------------------------------------------------------------
 
-EXPERIMENT_LABEL = "cml-${{ github.run_id }}-${{ github.run_attempt }}-${{ matrix.experiment.name }}"
+EXPERIMENT_LABEL = "cml-${{ github.run_id }}-${{ github.run_attempt }}-${{ inputs.name }}"
 PLAN_MATRIX = {"experiment": "${{ fromJSON(needs.plan.outputs.experiments) }}"}
 # What prepares a job to run the project's commands, by step name or action: the same in every such job.
 CML_STEPS = {"Install CML", "actions/setup-node"}
@@ -593,7 +610,7 @@ def test_experiments_are_planned_from_the_pushed_commit(
             plan = jobs["plan"]
             assert plan["runs-on"] == "ubuntu-latest" and plan["permissions"] == {"contents": "read"}
             assert plan["if"] == (jobs["launch"] if "launch" in jobs else jobs["train"])["if"], "when training runs"
-            assert set(plan["outputs"]) == {"experiments", "count", "any", "max-parallel"}
+            assert set(plan["outputs"]) == {"experiments", "any", "max-parallel"}
             _, read = step_named(plan, "Read the experiments")
             assert "-m wine_classifier experiments plan --json" in read["run"]
             assert "-m wine_classifier experiments max-parallel" in read["run"]
@@ -608,20 +625,25 @@ def test_experiments_are_planned_from_the_pushed_commit(
 def test_each_experiment_runs_in_its_own_job_as_training_does(
     rendered: dict[str, Rendered], subtests: pytest.Subtests
 ) -> None:
-    for variant, workflow in distinct(rendered, "train.yml"):
+    """The experiment job calls experiment.yml once per planned experiment, max-parallel at a time; the called run
+    job sets up, reaches the remote and pushes as training does."""
+    for variant, workflows in distinct_together(rendered, ("train.yml", EXPERIMENT_WORKFLOW)):
         with subtests.test(variant=variant.id):
-            jobs = workflow["jobs"]
-            train, experiment = jobs["train"], jobs["experiment"]
-            assert experiment["if"] == "needs.plan.outputs.any == 'true'"
-            assert experiment["strategy"] == {
+            jobs, called = workflows["train.yml"]["jobs"], workflows[EXPERIMENT_WORKFLOW]
+            train, caller, experiment = jobs["train"], jobs["experiment"], called["jobs"]["run"]
+            assert caller["needs"] == "plan" and caller["if"] == "needs.plan.outputs.any == 'true'"
+            assert caller["strategy"] == {
                 "fail-fast": False,
                 "max-parallel": "${{ fromJSON(needs.plan.outputs.max-parallel) }}",
                 "matrix": PLAN_MATRIX,
             }
+            assert caller["uses"] == f"./.github/workflows/{EXPERIMENT_WORKFLOW}"
+            assert caller["with"] == {"name": "${{ matrix.experiment.name }}"}
+            assert called["on"]["workflow_call"]["inputs"]["name"]["required"] is True
             if variant.runner == "github-hosted":
-                assert experiment["needs"] == "plan" and experiment["runs-on"] == "ubuntu-latest"
+                assert "needs" not in experiment and experiment["runs-on"] == "ubuntu-latest"
             else:
-                assert experiment["needs"] == ["plan", "launch-experiment"]
+                assert experiment["needs"] == "launch"
                 assert experiment["runs-on"] == ["self-hosted", "cml", EXPERIMENT_LABEL]
             assert experiment.get("container") == train.get("container")
             assert experiment["timeout-minutes"] == train["timeout-minutes"]
@@ -632,7 +654,7 @@ def test_each_experiment_runs_in_its_own_job_as_training_does(
             )
             _, run_step = step_named(experiment, "Run the experiment")
             assert run_step["run"] == 'python -m wine_classifier experiments run --name "$NAME"'
-            assert run_step["env"]["NAME"] == "${{ matrix.experiment.name }}"
+            assert run_step["env"]["NAME"] == "${{ inputs.name }}"
             # GITHUB_TOKEN pushes the experiment's git ref, in the one step that needs it, for this host only.
             assert (
                 experiment["permissions"].get("contents") == "write"
@@ -643,29 +665,57 @@ def test_each_experiment_runs_in_its_own_job_as_training_does(
             ]
             assert tokens == ["Push the experiment and the run-cache"]
             _, push = step_named(experiment, "Push the experiment and the run-cache")
+            assert push["env"]["NAME"] == "${{ inputs.name }}"
             assert 'GIT_CONFIG_GLOBAL="$config"' in push["run"] and '[http "%s/"]' in push["run"]
             assert push["run"].rstrip().endswith('dvc exp push --force --run-cache origin "$NAME"')
             assert "trap 'rm -f \"$config\"' EXIT" in push["run"], "the credential file goes with the step"
 
 
-def test_each_experiment_gets_a_cloud_machine_of_its_own(
+def test_the_experiment_workflow_gets_only_what_its_jobs_use(
     rendered: dict[str, Rendered], subtests: pytest.Subtests
 ) -> None:
-    for variant, workflow in distinct(rendered, "train.yml", CLOUD_VARIANTS):
+    """A caller's permissions cap the called jobs': the experiment job grants what they need, no more; and it hands
+    over exactly the secrets experiment.yml declares, which are the ones its steps read (GITHUB_TOKEN is the run's)."""
+    for variant, workflows in distinct_together(rendered, ("train.yml", EXPERIMENT_WORKFLOW)):
         with subtests.test(variant=variant.id):
-            jobs = workflow["jobs"]
-            launch = jobs["launch-experiment"]
-            assert launch["needs"] == "plan" and launch["if"] == "needs.plan.outputs.any == 'true'"
-            assert launch["strategy"]["matrix"] == PLAN_MATRIX and launch["strategy"]["fail-fast"] is False
+            caller, called = workflows["train.yml"]["jobs"]["experiment"], workflows[EXPERIMENT_WORKFLOW]
+            assert called["permissions"] == {}
+            needed: dict[str, str] = {}
+            for job in called["jobs"].values():
+                needed |= {name: value for name, value in job["permissions"].items() if value != "read"}
+            granted = {name: value for name, value in caller["permissions"].items() if value != "read"}
+            assert granted == needed
+            declared = set(called["on"]["workflow_call"].get("secrets") or {})
+            passed = caller.get("secrets", {})
+            assert set(passed) == declared and all(passed[name] == secret(name) for name in passed)
+            used = {
+                name for _, step in steps(called) for part in ("env", "with") for name in secret_names(step.get(part))
+            }
+            assert used - {"GITHUB_TOKEN"} == declared
+
+
+def test_each_experiment_gets_a_cloud_machine_of_its_own_when_its_turn_comes(
+    rendered: dict[str, Rendered], subtests: pytest.Subtests
+) -> None:
+    """Each call of experiment.yml launches its own machine, then runs on it: a machine starts when its experiment
+    gets a slot of max-parallel, so none waits (billed) for another to end."""
+    for variant, workflows in distinct_together(rendered, ("train.yml", EXPERIMENT_WORKFLOW), CLOUD_VARIANTS):
+        with subtests.test(variant=variant.id):
+            jobs, called = workflows["train.yml"]["jobs"], workflows[EXPERIMENT_WORKFLOW]["jobs"]
+            assert "launch-experiment" not in jobs, "no machine is launched ahead of its experiment's turn"
+            assert set(called) == {"launch", "run"}
+            launch = called["launch"]
+            assert "needs" not in launch and "strategy" not in launch and launch["runs-on"] == "ubuntu-latest"
             _, step = step_named(launch, "Launch the runner")
-            assert step["env"]["LABEL"] == EXPERIMENT_LABEL == jobs["experiment"]["runs-on"][2]
-            flags = launch_flags(step["run"])
+            assert step["env"]["LABEL"] == EXPERIMENT_LABEL == called["run"]["runs-on"][2]
+            assert step["env"]["NAME"] == "${{ inputs.name }}"
             _, training_step = step_named(jobs["launch"], "Launch the runner")
-            training_flags = launch_flags(training_step["run"])
-            assert flags.pop("--idle-timeout") == "$idle_timeout" and training_flags.pop("--idle-timeout") == "600"
-            assert flags == training_flags, "the same machine as training's, but for the label"
+            assert launch_flags(step["run"]) == launch_flags(training_step["run"]), "the same machine as training's"
+            assert metadata_flags(step["run"]) == metadata_flags(training_step["run"])
             assert secret_names(step["env"]) == LAUNCH_SECRETS[variant.runner]
             check_aws_credentials_step(variant, launch, step_named(launch, "Launch the runner")[0])
+            assert workflows[EXPERIMENT_WORKFLOW]["env"] == workflows["train.yml"]["env"], "the same CML, unreported"
+            assert launch["permissions"] == jobs["launch"]["permissions"]
 
 
 def test_the_experiments_table_joins_the_training_jobs_comment(
@@ -702,21 +752,22 @@ def test_oidc_credentials_outlive_the_work_that_uses_them(
     rendered: dict[str, Rendered], subtests: pytest.Subtests
 ) -> None:
     """Role credentials last an hour unless asked: training, and a machine removing itself after it, take longer."""
-    for variant, workflow in distinct(rendered, "train.yml"):
+    for variant, workflows in distinct_together(rendered, ("train.yml", EXPERIMENT_WORKFLOW)):
         with subtests.test(variant=variant.id):
-            jobs = workflow["jobs"]
+            jobs = workflows["train.yml"]["jobs"]
             train_seconds = jobs["train"]["timeout-minutes"] * 60
             launch_seconds = train_seconds + jobs["launch"]["timeout-minutes"] * 60 if "launch" in jobs else 0
             needed = {
-                "train": train_seconds,
-                "launch": launch_seconds,
-                "experiment": train_seconds,
-                "launch-experiment": launch_seconds,
+                ("train.yml", "train"): train_seconds,
+                ("train.yml", "launch"): launch_seconds,
+                (EXPERIMENT_WORKFLOW, "run"): train_seconds,
+                (EXPERIMENT_WORKFLOW, "launch"): launch_seconds,
             }
-            for job_name, job in jobs.items():
-                for index in indexes_using(job, "aws-actions/configure-aws-credentials"):
-                    duration = job["steps"][index]["with"].get("role-duration-seconds", 3600)
-                    assert duration >= needed.get(job_name, 0), f"{job_name}: {duration} s"
+            for name, workflow in workflows.items():
+                for job_name, job in workflow["jobs"].items():
+                    for index in indexes_using(job, "aws-actions/configure-aws-credentials"):
+                        duration = job["steps"][index]["with"].get("role-duration-seconds", 3600)
+                        assert duration >= needed.get((name, job_name), 0), f"{name} {job_name}: {duration} s"
 
 
 def test_secrets_and_expressions_stay_out_of_scripts_and_shared_env(

@@ -78,7 +78,7 @@ class ActRun:
         """True only for a job that ran and passed: act skips a job whose runner it cannot map, and exits 0.
 
         act prefixes each line of a job with `[<workflow name>/<job name>]`, and of a called workflow's job with
-        `[<workflow name>/<calling job's name>/<job name>]`.
+        `[<calling job's name>/<called workflow's name>/<job name>]`.
         """
         return re.search(rf"\[(?:[^\]/]*/)+{re.escape(job_name)} *\] 🏁  Job succeeded", self.output) is not None
 
