@@ -25,7 +25,7 @@ from ..core.paths import METRICS_FILE, MODEL_CARD_FILE, MODEL_PATH
 from .batching import MicroBatcher
 from .error_responses import explain_http_error, refuse_invalid_request, refuse_large_body
 from .input_warnings import record_input_warnings
-from .instances import INSTANCE_BYTES, InputSettings
+from .instances import INSTANCE_BYTES, ROWS_PER_CALL, InputSettings
 from .loaded_model import NO_FEATURES, LoadedModel
 from .prediction import record_predictions
 from .prometheus import instrument
@@ -91,7 +91,7 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
     model, load_error = try_load(settings)
     features = model.features if model else NO_FEATURES
     PredictRequest = predict_request_model(features, settings.max_batch_size)  # noqa: N806 (a class)
-    batcher = MicroBatcher(model.predict, settings.max_batch_size) if model else None
+    batcher = MicroBatcher(model.predict, max(ROWS_PER_CALL, settings.max_batch_size)) if model else None
     record_inputs = settings.inputs.recorder(model) if model else None
     card = settings.card_path.read_text(encoding="utf-8") if settings.card_path.is_file() else None
 
