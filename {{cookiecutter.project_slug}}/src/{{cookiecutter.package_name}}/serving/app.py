@@ -12,6 +12,7 @@ import os
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,7 +24,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ..core.errors import ProjectError
 from ..core.paths import METRICS_FILE, MODEL_CARD_FILE, MODEL_PATH
 from .batching import MicroBatcher
-from .error_responses import explain_http_error, refuse_invalid_request, refuse_large_body
+from .body_limit import BodyLimit
+from .error_responses import explain_http_error, refuse_invalid_request, refuse_large_body, too_large
 from .input_warnings import record_input_warnings
 from .instances import INSTANCE_BYTES, ROWS_PER_CALL, InputSettings
 from .loaded_model import NO_FEATURES, LoadedModel
@@ -115,6 +117,8 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
     app.add_exception_handler(RequestValidationError, refuse_invalid_request)
     app.add_exception_handler(StarletteHTTPException, explain_http_error)
     app.add_exception_handler(413, refuse_large_body(settings.max_body_bytes, settings.max_batch_size))
+    refusal = partial(too_large, settings.max_body_bytes, settings.max_batch_size)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, refusal=refusal)  # inside the request metrics
     instrument(app)
 
     def openapi() -> dict[str, Any]:
@@ -146,12 +150,11 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
         response_model=PredictResponse,
         responses=refused | no_model,
         openapi_extra={"requestBody": request_body(PredictRequest)},
-        max_body_size=settings.max_body_bytes,
     )
     async def predict(request: Request, served: Served) -> Response:
         """Classify a batch of instances; one instance is a batch of one."""
         loaded, batching = served
-        body = await request.body()  # a body above max_body_size is refused (413) before it is read
+        body = await request.body()  # one above MAX_BODY_BYTES was refused (413) before it was read: `body_limit`
         content_type = request.headers.get("content-type")
         instances = await asyncio.to_thread(parse_body, PredictRequest, body, content_type)
         rows = instances.model_dump(by_alias=True)["instances"]

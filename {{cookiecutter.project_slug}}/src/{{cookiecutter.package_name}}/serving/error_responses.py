@@ -62,14 +62,19 @@ async def explain_http_error(_: Request, error: Exception) -> JSONResponse:
     return JSONResponse(status_code=error.status_code, content=content, headers=error.headers)
 
 
-def refuse_large_body(max_body_bytes: int, max_batch_size: int) -> Handler:
+def too_large(max_body_bytes: int, max_batch_size: int) -> JSONResponse:
     """The 413 for a body above the limit, which says what the limit is and how to stay under it."""
+    message = (
+        f"the body is larger than {max_body_bytes} bytes (MAX_BODY_BYTES): send at most {max_batch_size} instances "
+        "per request"
+    )
+    return JSONResponse(status_code=413, content={"message": message, "detail": message})
+
+
+def refuse_large_body(max_body_bytes: int, max_batch_size: int) -> Handler:
+    """The handler of a body found too large while it was read (sent in chunks, without a declared length)."""
 
     async def refuse(_: Request, error: Exception) -> JSONResponse:
-        message = (
-            f"the body is larger than {max_body_bytes} bytes (MAX_BODY_BYTES): send at most {max_batch_size} "
-            "instances per request"
-        )
-        return JSONResponse(status_code=413, content={"message": message, "detail": message})
+        return too_large(max_body_bytes, max_batch_size)
 
     return refuse

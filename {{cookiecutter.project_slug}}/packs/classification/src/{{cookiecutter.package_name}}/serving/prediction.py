@@ -24,7 +24,9 @@ class TargetInfo(BaseModel):
 
 def from_probabilities(probabilities: np.ndarray, classes: list[str]) -> list[Prediction]:
     """Each row's most probable class, from a (rows x classes) array of probabilities."""
-    return [Prediction(label=classes[row.argmax()], score=float(row.max())) for row in probabilities]
+    # `warnings=[]` given, not defaulted: pydantic deep-copies a mutable default for every instance, which a large
+    # batch pays for row by row.
+    return [Prediction(label=classes[row.argmax()], score=float(row.max()), warnings=[]) for row in probabilities]
 
 
 # A histogram of the predicted class's probability and a counter per predicted label, so that a shift in what the
