@@ -8,16 +8,18 @@ Run from the template's root with its venv:
 Set-up: the default project (rendered and trained as bench/serving_load.py does, or --project) is served by
 `python -m <package> serve` on a free loopback port, with its default limits (MAX_BATCH_SIZE, MAX_BODY_BYTES).
 
-Measured: the latency of one-instance requests sent one after the other by one client (--small of them), first
-on an idle server, then while other clients keep sending, each in a loop:
+Measured: the latency of one-instance requests, each followed by a GET /health, sent one after the other by one
+client for --seconds, first on an idle server, then while other clients (each a process of its own) keep sending,
+each in a loop:
 
 - oversized: a body of --big-instances real rows (100,000: 29 MB), with Content-Length, as one client did when
   the server read and validated it on the event loop for 4.6 s before refusing it;
 - maximal: the largest valid request, MAX_BATCH_SIZE rows, from two clients.
 
-For each condition: the small request's median, p99 and slowest latency, and the big requests' answers (status,
-median time to the answer). The goal: a small request's latency beside big bodies stays within a few
-milliseconds of its latency on an idle server. The load average is printed: the machine may be shared.
+For each condition: the small request's median, p99 and slowest latency, /health's median and slowest (answered
+on the event loop alone: how long anything held it), and the big requests' answers (status, median time to the
+answer). The goal: no big body holds the event loop for more than a few milliseconds. The load average is
+printed: the machine may be shared.
 """
 
 from __future__ import annotations
@@ -30,10 +32,9 @@ import shutil
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,7 @@ from tables import table
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[1]
 TIMEOUT_S = 60.0
+STARTUP_S = 1.0  # for the sending processes to start before the clock runs
 
 logger = logging.getLogger("serving_stall")
 
@@ -52,6 +54,7 @@ logger = logging.getLogger("serving_stall")
 class Condition:
     name: str
     small_ms: list[float]
+    health_ms: list[float]
     big_statuses: list[str]
     big_ms: list[float]
 
@@ -71,34 +74,40 @@ def post(client: httpx.Client, url: str, body: bytes) -> tuple[str, float]:
     return status, (time.perf_counter() - started) * 1e3
 
 
-def small_latencies(url: str, body: bytes, count: int) -> list[float]:
+def keep_sending(url: str, body: bytes, until: float) -> list[tuple[str, float]]:
+    """Post `body` again and again until the clock passes `until` (run in a process of its own, so that the client's
+    own work does not slow the small requests down)."""
+    answers = []
     with httpx.Client(timeout=TIMEOUT_S) as client:
-        answers = [post(client, url, body) for _ in range(count)]
-    if any(status != "200" for status, _ in answers):
-        raise RuntimeError(f"a one-instance request failed: {sorted({status for status, _ in answers})}")
-    return [ms for _, ms in answers]
+        while time.time() < until:
+            answers.append(post(client, url, body))
+    return answers
 
 
-def beside(name: str, url: str, small: bytes, count: int, big: bytes | None, clients: int) -> Condition:
-    """The small requests' latencies while `clients` clients keep posting `big` (none: an idle server)."""
-    stop = threading.Event()
+def timed_requests(url: str, small: bytes, until: float) -> tuple[list[float], list[float]]:
+    """One-instance predictions and health checks, one after the other until `until`: their latencies in ms."""
+    predictions, health = [], []
+    with httpx.Client(timeout=TIMEOUT_S) as client:
+        while time.time() < until:
+            status, ms = post(client, url, small)
+            if status != "200":
+                raise RuntimeError(f"a one-instance request failed: {status}")
+            predictions.append(ms)
+            started = time.perf_counter()
+            client.get(url.removesuffix("/predict") + "/health").raise_for_status()
+            health.append((time.perf_counter() - started) * 1e3)
+    return predictions, health
 
-    def keep_sending() -> list[tuple[str, float]]:
-        answers = []
-        with httpx.Client(timeout=TIMEOUT_S) as client:
-            while not stop.is_set():
-                answers.append(post(client, url, big or b""))
-        return answers
 
-    with ThreadPoolExecutor(max_workers=max(clients, 1)) as pool:
-        senders = [pool.submit(keep_sending) for _ in range(clients if big else 0)]
-        time.sleep(0.5 if big else 0)
-        try:
-            latencies = small_latencies(url, small, count)
-        finally:
-            stop.set()
+def beside(name: str, url: str, small: bytes, seconds: float, big: bytes | None, clients: int) -> Condition:
+    """The small requests' latencies over `seconds` while `clients` processes keep posting `big` (none: idle)."""
+    start = time.time() + STARTUP_S
+    with ProcessPoolExecutor(max_workers=max(clients, 1)) as pool:
+        senders = [pool.submit(keep_sending, url, big, start + seconds) for _ in range(clients if big else 0)]
+        time.sleep(max(0.0, start - time.time()))
+        predictions, health = timed_requests(url, small, start + seconds)
         answers = [answer for sender in senders for answer in sender.result()]
-    return Condition(name, latencies, [status for status, _ in answers], [ms for _, ms in answers])
+    return Condition(name, predictions, health, [status for status, _ in answers], [ms for _, ms in answers])
 
 
 def measure(url: str, rows: list[dict[str, Any]], args: argparse.Namespace, max_batch: int) -> list[Condition]:
@@ -108,9 +117,11 @@ def measure(url: str, rows: list[dict[str, Any]], args: argparse.Namespace, max_
     small, oversized, maximal = body(1), body(args.big_instances), body(max_batch)
     logger.info("bodies: one instance %d B, oversized %d B, maximal %d B", len(small), len(oversized), len(maximal))
     runs: list[Callable[[], Condition]] = [
-        lambda: beside("idle server", url, small, args.small, None, 0),
-        lambda: beside(f"beside {args.big_instances:,} instances, 1 client", url, small, args.small, oversized, 1),
-        lambda: beside(f"beside {max_batch} instances (largest valid), 2 clients", url, small, args.small, maximal, 2),
+        lambda: beside("idle server", url, small, args.seconds, None, 0),
+        lambda: beside(f"beside {args.big_instances:,} instances, 1 client", url, small, args.seconds, oversized, 1),
+        lambda: beside(
+            f"beside {max_batch} instances (largest valid), 2 clients", url, small, args.seconds, maximal, 2
+        ),
     ]
     conditions = []
     for run in runs:
@@ -129,21 +140,25 @@ def print_results(conditions: list[Condition], body_sizes: str) -> None:
                 statistics.median(condition.small_ms),
                 percentile(condition.small_ms, 0.99),
                 max(condition.small_ms),
+                statistics.median(condition.health_ms),
+                max(condition.health_ms),
                 ", ".join(f"{status} x{count}" for status, count in statuses.items()) or "-",
                 statistics.median(condition.big_ms) if condition.big_ms else float("nan"),
             ]
         )
-    header = ["condition", "small p50 ms", "p99 ms", "max ms", "big answers", "big p50 ms"]
+    header = ["condition", "small p50 ms", "p99 ms", "max ms", "health p50", "max", "big answers", "big p50 ms"]
     print(table(f"One-instance requests beside big bodies ({body_sizes})", header, rows, float_format=",.1f"))
     idle = statistics.median(conditions[0].small_ms)
     worst = max(statistics.median(condition.small_ms) for condition in conditions[1:])
     print(f"delay of a small request's median beside big bodies: {worst - idle:+.1f} ms (idle median {idle:.1f} ms)")
+    health = max(max(condition.health_ms) for condition in conditions[1:])
+    print(f"slowest /health beside big bodies (the event loop's longest hold): {health:.1f} ms")
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--project", type=Path, help="a default project `dvc repro` trained (default: render one)")
-    parser.add_argument("--small", type=int, default=100, help="one-instance requests per condition (default 100)")
+    parser.add_argument("--seconds", type=float, default=10, help="seconds per condition (default 10)")
     parser.add_argument("--big-instances", type=int, default=100_000, help="rows in the oversized body")
     parser.add_argument("--template", type=Path, default=TEMPLATE_DIR, help="template to render (default: this one)")
     return parser.parse_args(argv)
