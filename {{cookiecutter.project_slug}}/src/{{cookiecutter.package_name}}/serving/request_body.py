@@ -47,8 +47,8 @@ def parse_body(model: type[BaseModel], body: bytes, content_type: str | None) ->
     except UnicodeDecodeError:
         raise HTTPException(status_code=400, detail="There was an error parsing the body") from None
     except json.JSONDecodeError as error:
-        problem = {"type": "json_invalid", "loc": ("body", error.pos), "msg": "JSON decode error", "input": {}}
-        raise RequestValidationError([{**problem, "ctx": {"error": error.msg}}]) from None
+        problem = dict(type="json_invalid", loc=("body", error.pos), msg="JSON decode error", input=dict())
+        raise RequestValidationError([dict(problem, ctx=dict(error=error.msg))]) from None
     return validate(model, document)
 
 
@@ -61,8 +61,8 @@ def validate(model: type[BaseModel], document: Any) -> BaseModel:
 
 def request_body(model: type[BaseModel]) -> dict[str, Any]:
     """The operation's `requestBody` in the OpenAPI document: a required JSON body of `model`."""
-    schema = {"$ref": REF_TEMPLATE.format(model=model.__name__)}
-    return {"required": True, "content": {"application/json": {"schema": schema}}}
+    json_body = dict(schema={"$ref": REF_TEMPLATE.format(model=model.__name__)})
+    return dict(required=True, content={"application/json": json_body})
 
 
 def component_schemas(model: type[BaseModel]) -> dict[str, Any]:
