@@ -13,7 +13,7 @@ from sklearn.preprocessing import StandardScaler
 from {{ cookiecutter.package_name }}.core.config import Params, load_params
 from {{ cookiecutter.package_name }}.core.errors import ProjectError
 from {{ cookiecutter.package_name }}.core.train_params import FAMILIES
-from {{ cookiecutter.package_name }}.data.schema import TRAIN_FILE, read_raw_table, read_split
+from {{ cookiecutter.package_name }}.data.schema import TEST_FILE, TRAIN_FILE, read_raw_table, read_split
 from {{ cookiecutter.package_name }}.modeling.estimator import SCALED_FAMILIES, STEP
 from {{ cookiecutter.package_name }}.serving.loaded_model import load_model
 from {{ cookiecutter.package_name }}.stages.prepare import prepare, save
@@ -65,6 +65,28 @@ def test_each_family_trains_on_the_sample_and_its_saved_model_serves_raw_records
     as_text = rows.astype(object)
     as_text.iloc[1, 1] = str(rows.iloc[1, 1])
     assert list(loaded.pipeline.predict(as_text)) == list(loaded.pipeline.predict(rows)), "numbers sent as text"
+
+
+def test_the_api_serves_what_the_evaluation_scored(tmp_path: Path, trained: Pipeline, prepared_sample: Path) -> None:
+    """Each test row gets the label (or value) the evaluate stage scored, and the very floats scikit-learn computes:
+    the API calls a forest's trees without joblib (`serving.forest`), which must change nothing but the time. On
+    several threads a forest adds its trees up in whatever order they finish, so the evaluated probabilities can
+    differ from one run to the next in their last bit; in one thread, as served, the order is fixed."""
+    save_model(trained, tmp_path / "model.joblib")
+    loaded = load_model(tmp_path / "model.joblib", tmp_path / "metrics.json")
+    features, _ = read_split(prepared_sample / TEST_FILE, trained.named_steps["inputs"].schema)
+    records = features.astype(object).where(features.notna(), None).to_dict("records")
+    answers = [prediction.model_dump(exclude={"warnings"}) for prediction in loaded.predict(records)]
+
+    evaluated, in_one_thread = trained.predict(features), loaded.pipeline  # `load_model` set it to one thread
+    if hasattr(trained, "predict_proba"):
+        assert [answer["label"] for answer in answers] == [str(label) for label in evaluated]
+        scores = in_one_thread.predict_proba(features).max(axis=1)
+        assert [answer["score"] for answer in answers] == scores.tolist()
+    else:
+        values = [answer["value"] for answer in answers]
+        assert values == in_one_thread.predict(features).tolist()
+        assert values == pytest.approx(evaluated.tolist(), rel=1e-12)
 
 
 def test_only_the_linear_family_sees_standardised_numbers(trained: Pipeline, prepared_sample: Path) -> None:

@@ -32,6 +32,7 @@ from {{ cookiecutter.package_name }}.data.expectations import derive_expectation
 from {{ cookiecutter.package_name }}.data.schema import infer_schema
 from {{ cookiecutter.package_name }}.modeling.pipeline import build_model
 from {{ cookiecutter.package_name }}.serving.answers import answer
+from {{ cookiecutter.package_name }}.serving.instances import INSTANCE_BYTES
 from {{ cookiecutter.package_name }}.serving.loaded_model import serve_in_one_thread
 
 HOST = "127.0.0.1"
@@ -357,6 +358,20 @@ def test_a_body_that_is_not_json_is_refused(served: Served, content: str, conten
     response = served.client.post("/predict", content=content, headers={"content-type": content_type})
     assert response.status_code == 422, response.text
     assert response.json()["message"].startswith("body: ")
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_a_body_above_the_size_limit_is_refused_with_413(served: Served, chunked: bool) -> None:
+    """MAX_BATCH_SIZE instances of INSTANCE_BYTES each is the default limit; a body past it is never read whole."""
+    body = json.dumps({"instances": [VALID] * 10_000}).encode()
+    assert len(body) > MAX_BATCH_SIZE * INSTANCE_BYTES
+    content = iter([body[:50_000], body[50_000:]]) if chunked else body  # an iterator is sent in chunks
+    response = served.client.post("/predict", content=content, headers={"content-type": "application/json"})
+    assert response.status_code == 413, response.text
+    assert response.json()["message"] == (
+        f"the body is larger than {MAX_BATCH_SIZE * INSTANCE_BYTES} bytes (MAX_BODY_BYTES): "
+        f"send at most {MAX_BATCH_SIZE} instances per request"
+    )
 
 
 def test_metrics_count_requests_and_predictions(served: Served, mixed_frame: pd.DataFrame) -> None:

@@ -7,6 +7,8 @@ The task's packs bring what depends on the model's input and target; the rest is
 - `prediction`: what the API answers per instance, and what Prometheus records of it;
 - `input_warnings`: what a prediction says of an input the model never saw in training, and its counter;
 - `schemas`: the request and response bodies, built from those two;
+- `request_body`: reads a request's body into its model, off the event loop;
+- `body_limit`: refuses a body above MAX_BODY_BYTES before reading it;
 - `batching`: joins concurrent requests into one model call;
 - `provenance`: the commit the model was trained at and its evaluation metrics;
 - `prometheus`: request metrics for Prometheus;

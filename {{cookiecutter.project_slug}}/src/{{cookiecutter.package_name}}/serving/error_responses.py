@@ -1,10 +1,11 @@
 """Error responses with a `message` that says what is wrong, and where, in one line.
 
 FastAPI's own 422 lists pydantic's errors; the handlers here add a `message` that names each bad field
-(`instances.0.alcohol: Field required`), and give 400, 404, 405 and 503 responses the same shape.
+(`instances.0.alcohol: Field required`), and give 400, 404, 405, 413 and 503 responses the same shape.
 """
 
 import math
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import Request
@@ -12,6 +13,8 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+Handler = Callable[[Request, Exception], Awaitable[JSONResponse]]
 
 
 def describe_problem(error: dict[str, Any]) -> str:
@@ -57,3 +60,21 @@ async def explain_http_error(_: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
     content = {"message": str(error.detail), "detail": error.detail}
     return JSONResponse(status_code=error.status_code, content=content, headers=error.headers)
+
+
+def too_large(max_body_bytes: int, max_batch_size: int) -> JSONResponse:
+    """The 413 for a body above the limit, which says what the limit is and how to stay under it."""
+    message = (
+        f"the body is larger than {max_body_bytes} bytes (MAX_BODY_BYTES): send at most {max_batch_size} instances "
+        "per request"
+    )
+    return JSONResponse(status_code=413, content={"message": message, "detail": message})
+
+
+def refuse_large_body(max_body_bytes: int, max_batch_size: int) -> Handler:
+    """The handler of a body found too large while it was read (sent in chunks, without a declared length)."""
+
+    async def refuse(_: Request, error: Exception) -> JSONResponse:
+        return too_large(max_body_bytes, max_batch_size)
+
+    return refuse

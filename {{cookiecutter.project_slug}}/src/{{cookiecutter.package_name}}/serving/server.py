@@ -2,7 +2,8 @@
 """Serve the trained model over HTTP: `make serve`, or in the container.
 
 Settings come from the environment: MODEL_PATH ({{ task.model }}), METRICS_PATH (metrics/metrics.json),
-MAX_BATCH_SIZE ({{ task.max_batch_size }} instances per request), and the inputs' own (`instances.InputSettings`).
+MAX_BATCH_SIZE ({{ task.max_batch_size }} instances per request), MAX_BODY_BYTES (a larger body is refused unread), and the
+inputs' own (`instances.InputSettings`).
 
 Usage: python -m {{ cookiecutter.package_name }} serve [--host 127.0.0.1] [--port 8000]
 """

@@ -28,7 +28,8 @@ PREDICTED_VALUES = Summary("model_prediction_value", "Values predicted")
 
 
 def from_values(values: Iterable[float]) -> list[Prediction]:
-    return [Prediction(value=float(value)) for value in values]
+    # `warnings=[]` given, not defaulted: pydantic deep-copies a mutable default for every instance.
+    return [Prediction(value=float(value), warnings=[]) for value in values]
 
 
 def record_predictions(predictions: list[Prediction]) -> None:

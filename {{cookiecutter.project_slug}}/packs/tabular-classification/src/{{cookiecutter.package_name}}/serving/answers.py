@@ -3,6 +3,7 @@
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
+from .forest import pipeline_output
 from .prediction import Prediction, TargetInfo, from_probabilities
 
 
@@ -12,4 +13,5 @@ def target_info(pipeline: Pipeline) -> TargetInfo:
 
 
 def answer(pipeline: Pipeline, frame: pd.DataFrame) -> list[Prediction]:
-    return from_probabilities(pipeline.predict_proba(frame), [str(label) for label in pipeline.classes_])
+    probabilities = pipeline_output(pipeline, frame, "predict_proba")
+    return from_probabilities(probabilities, [str(label) for label in pipeline.classes_])

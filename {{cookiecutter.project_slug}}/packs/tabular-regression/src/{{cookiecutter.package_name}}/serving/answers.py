@@ -3,6 +3,7 @@
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
+from .forest import pipeline_output
 from .prediction import Prediction, TargetInfo, from_values
 
 
@@ -12,4 +13,4 @@ def target_info(pipeline: Pipeline) -> TargetInfo:
 
 
 def answer(pipeline: Pipeline, frame: pd.DataFrame) -> list[Prediction]:
-    return from_values(pipeline.predict(frame))
+    return from_values(pipeline_output(pipeline, frame, "predict"))

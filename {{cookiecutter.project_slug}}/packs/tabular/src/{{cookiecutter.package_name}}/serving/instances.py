@@ -6,8 +6,8 @@ missing, which the model imputes. A column the model ignores (an identifier, one
 so a record can go as it is. Types are strict, as the OpenAPI document states them: `true` or `"6.5"` is not a
 number. The fields come from the model's own columns, so bad input is refused by name.
 
-The shared API reads this module's names alone: `InputSpec`, `instance_model`, `INSTANCES` and
-`InputSettings` (the settings instances take, and how the model is loaded with them).
+The shared API reads this module's names alone: `InputSpec`, `instance_model`, `INSTANCES`, `INSTANCE_BYTES`,
+`ROWS_PER_CALL` and `InputSettings` (the settings instances take, and how the model is loaded with them).
 """
 
 from collections.abc import Callable, Mapping
@@ -25,6 +25,11 @@ from .request_log import RequestLog
 InputSpec = FeatureSpec
 # What a request's `instances` hold, for the OpenAPI document.
 INSTANCES = "feature records, one field per column"
+# What one instance may take in a request body, for the body's size limit: a record of a hundred or so columns.
+INSTANCE_BYTES = 4096
+# Rows per model call, at most (one request is never split): a forest predicts 2,048 rows in little more time than
+# 256, so a busy server answers more by joining more requests.
+ROWS_PER_CALL = 2048
 # The forest computes in 32-bit floats: a larger number would overflow to infinity inside the model.
 LARGEST_NUMBER = 3.4e38
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import joblib
+import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
@@ -19,7 +20,7 @@ from ..data.expectations import Expectations
 from ..modeling.estimator import STEP
 from ..modeling.inputs import STEP as INPUTS_STEP
 from .answers import answer, target_info
-from .input_checks import record_warnings
+from .input_checks import record_warnings, unusual_rows
 from .prediction import Prediction, TargetInfo
 from .provenance import git_commit, read_metrics
 
@@ -55,11 +56,11 @@ class LoadedModel:
 
     def predict(self, rows: list[dict[str, Any]]) -> list[Prediction]:
         """The model's answer for each row, with a warning for each value unlike the training rows'."""
-        predictions = answer(self.pipeline, pd.DataFrame.from_records(rows, columns=self.features.columns))
-        return [
-            prediction.model_copy(update={"warnings": record_warnings(row, self.expectations, self.features.numeric)})
-            for prediction, row in zip(predictions, rows, strict=True)
-        ]
+        frame = pd.DataFrame.from_records(rows, columns=self.features.columns)
+        predictions = answer(self.pipeline, frame)
+        for index in np.flatnonzero(unusual_rows(frame, self.expectations)):
+            predictions[index].warnings = record_warnings(rows[index], self.expectations, self.features.numeric)
+        return predictions
 
 
 # Before a model is loaded: a request schema without fields (the API answers 503 anyway).

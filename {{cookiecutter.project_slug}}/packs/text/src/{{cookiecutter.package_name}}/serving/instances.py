@@ -4,8 +4,8 @@ A text longer than the model reads (`train.max_length` tokens) is cut to that le
 params.yaml says `serve.long_text: refuse`. Texts longer than `MAX_TEXT_CHARACTERS` are refused before
 tokenizing.
 
-The shared API reads this module's names alone: `InputSpec`, `instance_model`, `INSTANCES` and
-`InputSettings` (the settings instances take, and how the model is loaded with them).
+The shared API reads this module's names alone: `InputSpec`, `instance_model`, `INSTANCES`, `INSTANCE_BYTES`,
+`ROWS_PER_CALL` and `InputSettings` (the settings instances take, and how the model is loaded with them).
 """
 
 from collections.abc import Callable, Mapping
@@ -24,6 +24,11 @@ InputSpec = TextSpec
 INSTANCES = "texts, one object with a `text` field each"
 # Texts longer than this are refused before tokenizing: even cutting a text to its first tokens reads all of it.
 MAX_TEXT_CHARACTERS = 100_000
+# What one instance may take in a request body, for the body's size limit: the longest text, four bytes a character.
+INSTANCE_BYTES = 4 * MAX_TEXT_CHARACTERS + 64
+# Rows per model call, at most (one request is never split): a transformer's time grows with every text, so larger
+# calls would only make the first request in them wait longer.
+ROWS_PER_CALL = 64
 
 
 def instance_model(features: TextSpec) -> type[BaseModel]:
