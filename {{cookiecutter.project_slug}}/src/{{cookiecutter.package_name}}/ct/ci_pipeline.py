@@ -87,7 +87,8 @@ def reproduce(report_files: Iterable[Path]) -> list[str]:
             repo.stage_cache = StageRunCache(repo)
             ran = [stage.addressing for stage in repo.reproduce(pull=True, allow_missing=True)]
             logger.info("stages run or restored from the run-cache: %s", ", ".join(ran) or "none")
-            repo.pull(targets=report_stages(repo, report_files))
+            if report := report_stages(repo, report_files):  # no targets would pull everything
+                repo.pull(targets=report)
             if ran:
                 repo.push(targets=ran, run_cache=True)
     except DvcException as error:
