@@ -184,3 +184,27 @@ def test_the_old_step_downloads_every_run_entry(crowded_remote: CrowdedRemote, t
     assert len(run_keys(clone / ".dvc/cache")) >= OTHER_RUN_ENTRIES
     assert {locked_md5(original, RAW), locked_md5(original, MODEL)} <= cached_md5s(clone)
 
+
+def test_outputs_nobody_pushed_are_made_again(s3_server: S3Server, tmp_path: Path) -> None:
+    """dvc.lock records a prepared table the remote lacks (trained where nobody pushed): a change to train cannot
+    pull it, so the step falls back to pulling every stage or running it, as `dvc repro --pull` did.
+    """
+    prefix = "teams/never-pushed/dvc"
+    project = render(tmp_path / "work", dvc_remote_url=f"s3://{s3_server.bucket}/{prefix}")
+    env = point_at_server(project, s3_server)
+    dvc(project, env, "repro")
+    commit_all(project, "First model, never pushed")
+    dvc(project, env, "push", f"{RAW}.dvc")
+    clone, clone_env = fresh_clone(project, tmp_path / "clone", s3_server)
+    set_max_depth(clone, 2)
+    commit_all(clone, "Shallower trees")
+
+    command = [VENV_BIN / "python", "-m", "wine_classifier", "ci", "--base", "HEAD~1"]
+    result = run(command, cwd=clone, env=clone_env, check=False)
+
+    log = result.stdout + result.stderr
+    assert stages_run(log) == ["prepare", "train", "evaluate"], log
+    assert "pulling every stage, or running it where the remote lacks its outputs" in log
+    # Then the report says what the base lacks, as it did before: the base's evaluation was never pushed either.
+    assert result.returncode != 0
+    assert "error: cannot read metrics/metrics.json of 'HEAD~1': its dvc.lock records them" in result.stderr

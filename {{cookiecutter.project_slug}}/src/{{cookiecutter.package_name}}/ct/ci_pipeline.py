@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dvc.config import RemoteConfigError
-from dvc.exceptions import DvcException
+from dvc.exceptions import CheckoutError, DvcException, ReproductionError
 from dvc.repo import Repo
 from dvc.stage.cache import StageCache, _get_stage_hash
 
@@ -69,6 +69,22 @@ def report_stages(repo: Repo, report_files: Iterable[Path]) -> list[str]:
     return [stage.addressing for stage in repo.index.stages if any(str(out) in wanted for out in stage.outs)]
 
 
+def reproduce_stages(repo: Repo) -> list["Stage"]:
+    """The stages that must run, run or restored; the others skipped unless an input of one that runs is missing.
+
+    `dvc.lock` can record outputs that never reached the remote (trained on a machine that did not push). A stage
+    that must run then cannot pull them as inputs: every stage is then pulled, or run when the remote lacks its
+    outputs, as `dvc repro --pull` does.
+    """
+    try:
+        return repo.reproduce(pull=True, allow_missing=True)
+    except ReproductionError as error:
+        if not isinstance(error.__cause__, CheckoutError):
+            raise
+        logger.warning("%s: pulling every stage, or running it where the remote lacks its outputs", error.__cause__)
+        return repo.reproduce(pull=True)
+
+
 @contextmanager
 def dvc_messages_once() -> Iterator[None]:
     """DVC prints its messages through handlers of its own: they are kept from reaching ours a second time."""
@@ -85,7 +101,7 @@ def reproduce(report_files: Iterable[Path]) -> list[str]:
     try:
         with dvc_messages_once(), Repo(".") as repo:
             repo.stage_cache = StageRunCache(repo)
-            ran = [stage.addressing for stage in repo.reproduce(pull=True, allow_missing=True)]
+            ran = [stage.addressing for stage in reproduce_stages(repo)]
             logger.info("stages run or restored from the run-cache: %s", ", ".join(ran) or "none")
             if report := report_stages(repo, report_files):  # no targets would pull everything
                 repo.pull(targets=report)
