@@ -35,7 +35,9 @@ logger = logging.getLogger(__name__)
 class StageRunCache(StageCache):
     """DVC's run-cache, fetching a stage's own entries from the remote when DVC looks the stage up in it.
 
-    DVC looks a stage up only when the stage must run; its key is known by then, its inputs being in place.
+    DVC looks a stage up only when the stage must run; its key is known by then, its inputs being in place. The
+    hooks (`pull`, `_load`, `_get_stage_hash`) are DVC's internals as of the version requirements.txt pins;
+    tests/test_ci.py fails if an upgrade changes them.
     """
 
     def pull(self, remote: str | None, odb: object = None) -> list[tuple[str, str]]:
@@ -43,6 +45,7 @@ class StageRunCache(StageCache):
         return []
 
     def _load(self, stage: "Stage") -> dict | None:
+        """The newest run entry of the stage's key, its entries fetched from the remote first."""
         self.fetch_entries(_get_stage_hash(stage))
         return super()._load(stage)
 
