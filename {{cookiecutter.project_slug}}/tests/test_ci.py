@@ -24,6 +24,7 @@ from {{ cookiecutter.package_name }}.ct.ci import (
     run_page,
     write_step_outputs,
 )
+from {{ cookiecutter.package_name }}.ct.ci_pipeline import reproduce
 
 PARAMS = Path(__file__).parents[1] / "params.yaml"
 PRIMARY = yaml.safe_load(PARAMS.read_text(encoding="utf-8"))["report"]["primary_metric"]
@@ -329,3 +330,32 @@ def test_continuous_training_trains_pushes_reports_and_commits_the_lock(pipeline
     assert git("show", "--name-only", "--format=", "HEAD").split() == [str(LOCK_FILE)]
     assert model_md5 in git("show", f"HEAD:{LOCK_FILE}")
     assert not lock_changed()
+
+
+def test_a_change_seen_before_comes_from_its_own_run_entries_alone(pipeline_repo: Path) -> None:
+    """On a clean checkout, a stage that must run fetches its own key's run entries, not the remote's others, and
+    is restored from them instead of running.
+    """
+    counted = TRAIN_SCRIPT + 'with open("../trainings.log", "a") as log:\n    log.write("trained\\n")\n'
+    runs_log = pipeline_repo.parent / "trainings.log"
+    Path("train.py").write_text(counted)
+    continuous_training("HEAD", Path("report.md"), None)
+    first_lock = Path(LOCK_FILE).read_text()
+    commit_file("train.py", counted + "# a second version\n")
+    continuous_training("HEAD~1", Path("report.md"), None)
+    remote_runs = pipeline_repo.parent / "remote" / "runs"
+    own_keys = {path.name for path in remote_runs.glob("*/*")}
+    other = remote_runs / "ab" / ("ab" + "0" * 62) / ("1" * 64)
+    other.parent.mkdir(parents=True)
+    other.write_text("cmd: python other.py\n")
+    commit_file("train.py", counted)
+    for folder in (".dvc/cache", "models", "metrics"):
+        shutil.rmtree(folder)
+
+    assert reproduce((Path("metrics/metrics.json"),)) == ["train"]
+
+    assert runs_log.read_text().splitlines() == ["trained", "trained"], "the stage ran instead of being restored"
+    fetched = {path.name for path in Path(".dvc/cache/runs").glob("*/*")}
+    assert len(fetched) == 1 and fetched < own_keys
+    assert Path(LOCK_FILE).read_text() == first_lock
+    assert Path("models/model.joblib").read_bytes() == MODEL_BYTES

@@ -1,9 +1,10 @@
 """What the training job runs in CI once the machine is set up: `make ci`. It runs the same way on a laptop.
 
-1. `dvc repro --pull`: the data and every unchanged stage come from the DVC remote and its run-cache, so only
-   the stages whose inputs changed are run again.
-2. `dvc push --run-cache`: the new outputs and their run entries go back to the remote, for the next run, for
-   teammates, and for the deploy workflow, which builds the serving image from the model `dvc.lock` records.
+1. The pipeline (`ci_pipeline`): only the stages whose inputs changed run, each restored from the remote's
+   run-cache when that run was seen before; unchanged stages are skipped without downloading their outputs, and
+   only the report's files are pulled. A push that changes neither data nor pipeline downloads a few small files.
+2. What ran goes back to the remote with its run entries, for the next run, for teammates, and for the deploy
+   workflow, which builds the serving image from the model `dvc.lock` records.
 3. The report against the base revision: a pull request's base branch; on a push, the default branch for
    other branches and the previous commit for the default branch itself.
 4. `dvc.lock` committed when the run changed it, so the branch records the model it trained and the merge
@@ -28,7 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.errors import ProjectError
-from ..core.paths import LOCK_FILE
+from ..core.paths import LOCK_FILE, METRICS_FILE, PREDICTIONS_FILE
+from .ci_pipeline import reproduce
+from .prediction_report import PICTURES
 from .report import write_report
 
 logger = logging.getLogger(__name__)
@@ -144,8 +147,7 @@ def write_step_outputs(outputs: Mapping[str, str], environ: Mapping[str, str]) -
 
 def continuous_training(base: str, report_path: Path, pictures_url: str | None) -> bool:
     """Run the pipeline, share its results, write the report; return whether `dvc.lock` was committed."""
-    run_command("dvc", "repro", "--pull")
-    run_command("dvc", "push", "--run-cache")
+    reproduce((METRICS_FILE, PREDICTIONS_FILE, *PICTURES))
     text = write_report(base, report_path, pictures_url)
     logger.info("%s", text.splitlines()[2])
     if not lock_changed():

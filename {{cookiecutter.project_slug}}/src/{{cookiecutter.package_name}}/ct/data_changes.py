@@ -7,6 +7,7 @@ what the pipeline writes), and, when the raw table is one of them, how its rows,
 
 import io
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,14 +45,33 @@ def pipeline_outputs(base: str) -> set[Path]:
     return set(outputs_recorded_at(base)) | set(here)
 
 
+def within(path: str, outputs: Iterable[Path]) -> bool:
+    """Whether `path` is one of `outputs` or a file inside one of them."""
+    return any(Path(path) == output or output in Path(path).parents for output in outputs)
+
+
 def changed_data(base: str) -> dict[str, str]:
-    """Each DVC-tracked data file that differs from the base, with how (added, changed, removed, renamed)."""
+    """Each DVC-tracked data file that differs from the base, with how (added, changed, removed, renamed).
+
+    Data that this checkout tracks but never pulled (CI leaves the raw data in the remote when no stage needs
+    it) is absent, not removed: it is compared as the last commit records it.
+    """
     from dvc.exceptions import DvcException
     from dvc.repo import Repo
 
     try:
         with Repo(".") as repo:
             diff = repo.diff(a_rev=base)
+            tracked = [Path(str(out)) for out in repo.index.outs]
+            unpulled = [
+                entry["path"]
+                for entry in diff.get("deleted", [])
+                if within(entry["path"], tracked) and not Path(entry["path"]).exists()
+            ]
+            if unpulled:
+                diff["deleted"] = [entry for entry in diff["deleted"] if entry["path"] not in unpulled]
+                for kind, entries in repo.diff(a_rev=base, b_rev="HEAD", targets=unpulled).items():
+                    diff.setdefault(kind, []).extend(entries)
     except DvcException as error:
         logger.warning("no data comparison with %s: %s", base, error)
         return {}
@@ -60,7 +80,7 @@ def changed_data(base: str) -> dict[str, str]:
     for kind, word in CHANGE_KINDS.items():
         for entry in diff.get(kind, []):
             path = entry["path"]["new"] if kind == "renamed" else entry["path"]
-            if not any(Path(path) == output or output in Path(path).parents for output in outputs):
+            if not within(path, outputs):
                 changes[path.rstrip("/")] = word
     return changes
 
