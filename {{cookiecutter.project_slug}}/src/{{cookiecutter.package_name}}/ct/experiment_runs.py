@@ -91,7 +91,8 @@ def run_one(experiment: Experiment) -> dict[str, str]:
 
     `--pull`: a fresh clone has no data; what the stages need comes from the remote, and a stage that an earlier
     run already ran with the same inputs (this experiment on an earlier push) is restored from the remote's
-    run-cache instead of running again, as `dvc repro --pull` does for `make ci`.
+    run-cache instead of running again. DVC's experiments fetch the remote's whole run-cache for that, where
+    `make ci` fetches only its own stages' entries (`ci_pipeline.py`).
     """
     commit_or_refuse()
     forget_earlier_runs([experiment.name])
