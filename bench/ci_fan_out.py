@@ -11,7 +11,7 @@ a fresh prefix each time so that no run-cache is shared), trains and pushes main
 commit makes the forest large enough for one training to take about 20 s (`train.random_forest.n_estimators`)
 and adds experiments.yaml with that many depths (`train.random_forest.max_depth=2,4,8,...`). act runs the Train
 workflow for that push with the rehearsal's stand-ins (tests/support/act_runner.py): the training job, the plan,
-one call of experiment.yml per experiment, and the leaderboard job that gathers them into the report comment.
+one job per experiment, and the leaderboard job that gathers them into the report comment.
 
 act runs a matrix's jobs one at a time, so its wall time is not what GitHub would take. Instead, every line act
 prints is stamped with the time it arrived (act prefixes each line with its job's name), which gives each job's
@@ -21,9 +21,6 @@ start and end, and each step's. Then the critical path is computed as GitHub wou
     end(job)   = start(job) + its measured duration
     a matrix job's instances start together at start(job), at most max-parallel at a time (each next instance
     takes the first slot to free up); end(job) = the last instance's end
-    an instance of a job that calls a reusable workflow (the experiment job calls experiment.yml) lasts as long
-    as the called workflow's own critical path, by the same rules: on a cloud runner its launch job then its run
-    job, both within the instance's slot; act prefixes their lines `[<calling job>/<called workflow>/<called job>]`
     a job that did not run (skipped, such as deploy on a branch) takes no time
 
 The critical path is the chain of jobs that sets the workflow's end. It assumes a runner is free for every job
@@ -105,16 +102,14 @@ class Job:
 
 @dataclass(frozen=True)
 class Workflow:
-    """A rendered workflow as the schedule needs it: each job's display name, the jobs it needs, and for a job that
-    calls a reusable workflow of the project (`uses: ./.github/workflows/...`), that workflow."""
+    """The rendered train.yml as the schedule needs it: each job's display name and the jobs it needs."""
 
     names: dict[str, str]
     needs: dict[str, list[str]]
-    calls: dict[str, Workflow] = field(default_factory=dict)
 
-    def job_id(self, name: str) -> str | None:
-        """The job id of a job name as act prints it, such as `Experiment max-depth-2-1` (a matrix name ends in
-        `${{ }}`, and act appends the instance's index)."""
+    def job_id(self, display: str) -> str | None:
+        """The job id of an act prefix such as `Train/Experiment max-depth-2-1` (a matrix name ends in `${{ }}`)."""
+        name = display.split("/", 1)[-1]
         for job_id, template in self.names.items():
             fixed = template.split("${{", 1)[0]
             if name == template or ("${{" in template and name.startswith(fixed)):
@@ -128,24 +123,7 @@ def read_workflow(path: Path) -> Workflow:
         job_id: [job["needs"]] if isinstance(job.get("needs"), str) else job.get("needs", [])
         for job_id, job in jobs.items()
     }
-    calls = {
-        job_id: read_workflow(path.parent / Path(job["uses"]).name)
-        for job_id, job in jobs.items()
-        if job.get("uses", "").startswith("./")
-    }
-    return Workflow({job_id: job.get("name", job_id) for job_id, job in jobs.items()}, needs, calls)
-
-
-def called_instance(called: Workflow, jobs: dict[str, list[Job]]) -> Job:
-    """One instance of a calling job: from its first called job's start, as long as the called workflow's own
-    critical path; its steps are the called jobs' (act runs them one after the other)."""
-    start = min(job.start for runs in jobs.values() for job in runs)
-    length, _ = critical_path(called, jobs, 1)
-    steps: dict[str, float] = {}
-    for runs in jobs.values():
-        for job in runs:
-            steps |= job.steps
-    return Job(start, start + length, steps)
+    return Workflow({job_id: job.get("name", job_id) for job_id, job in jobs.items()}, needs)
 
 
 def parse_jobs(output: str, workflow: Workflow) -> dict[str, list[Job]]:
@@ -167,26 +145,12 @@ def parse_jobs(output: str, workflow: Workflow) -> dict[str, list[Job]]:
             elif key in step_starts:
                 job.steps[key[1]] = job.steps.get(key[1], 0.0) + stamp - step_starts.pop(key)
     jobs: dict[str, list[Job]] = defaultdict(list)
-    # Each instance of a calling job (by its name, such as `Experiment max-depth-2-1`): its called jobs' runs, by
-    # their id in the called workflow.
-    calls: dict[tuple[str, str], dict[str, list[Job]]] = defaultdict(lambda: defaultdict(list))
     for display, job in by_display.items():
-        # `<workflow>/<job>`, or for a called workflow's job `<calling job>/<called workflow>/<called job>`
-        parts = display.split("/", 2)
-        name = parts[0] if len(parts) == 3 else parts[-1]
-        job_id = workflow.job_id(name)
+        job_id = workflow.job_id(display)
         if job_id is None:
             logger.warning("no job of train.yml is named like act's %r", display)
-        elif job_id not in workflow.calls:
-            jobs[job_id].append(job)
-        elif len(parts) == 3:
-            called_id = workflow.calls[job_id].job_id(parts[2])
-            if called_id is None:
-                logger.warning("no job of the workflow %s calls is named like act's %r", job_id, display)
-            else:
-                calls[(job_id, name)][called_id].append(job)
-    for (job_id, _), called_jobs in calls.items():
-        jobs[job_id].append(called_instance(workflow.calls[job_id], called_jobs))
+            continue
+        jobs[job_id].append(job)
     return dict(jobs)
 
 

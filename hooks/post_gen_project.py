@@ -26,11 +26,13 @@ TASK_PACKS: list[str] = {{ cookiecutter._tasks[cookiecutter.task].packs | tojson
 PACKS = Path("packs")
 # The part of a pack that shared files include while rendering: never copied into the project.
 PACK_INCLUDES = "include"
-# What only a cloud runner uses: actionlint's list of the self-hosted runner labels, and the script and the
-# workflow that remove the runner machines left behind.
+# What only a cloud runner uses: actionlint's list of the self-hosted runner labels, the workflow that launches each
+# experiment's machine and runs the experiment on it, and the script and the workflow that remove the runner machines
+# left behind.
 CLOUD_RUNNER_FILES = (
     Path(".github/actionlint.yaml"),
     Path(".github/scripts/cloud-machines.sh"),
+    Path(".github/workflows/experiment.yml"),
     Path(".github/workflows/sweep.yml"),
 )
 

@@ -1,4 +1,4 @@
-"""The experiment's push step, run as written in experiment.yml against a git server that demands the token.
+"""The experiment's push step, run as written in the Train workflow against a git server that demands the token.
 
 DVC pushes an experiment's git ref with dulwich, not with git, so the step hands it GITHUB_TOKEN through a git
 configuration file of its own (GIT_CONFIG_GLOBAL) scoped to the repository's host. The rehearsals' origin is a
@@ -21,9 +21,10 @@ PUSH_STEP = "Push the experiment and the run-cache"
 
 
 def push_step_script(project: Path) -> str:
-    """The `run:` script of the push step of the run job in the project's rendered experiment.yml."""
-    workflow = yaml.safe_load((project / ".github/workflows/experiment.yml").read_text(encoding="utf-8"))
-    return next(step["run"] for step in workflow["jobs"]["run"]["steps"] if step.get("name") == PUSH_STEP)
+    """The `run:` script of the push step of the experiment job in the project's rendered train.yml (on GitHub's
+    machines, the experiments run there; a cloud runner's experiment.yml has the same step, from the same macro)."""
+    workflow = yaml.safe_load((project / ".github/workflows/train.yml").read_text(encoding="utf-8"))
+    return next(step["run"] for step in workflow["jobs"]["experiment"]["steps"] if step.get("name") == PUSH_STEP)
 
 
 def run_push_step(project: Path, server_url: str, token: str, runner_temp: Path) -> subprocess.CompletedProcess[str]:

@@ -12,7 +12,9 @@ own label is skipped, and fails the test.
 
 Every experiment here passes: act (0.2.89) ends the whole run when a job of a called workflow fails, where GitHub
 goes on to the leaderboard (`if: !cancelled()`, which tests/render/test_generated_workflows.py checks), so a
-failed experiment would leave the leaderboard and the clean-up unrun under act alone.
+failed experiment would leave the leaderboard and the clean-up unrun under act alone. A project on GitHub's
+machines runs its experiments in train.yml's own matrix job, which act runs to the end: its run rehearses an
+experiment that fails, beside two that pass, and the report that shows it failed.
 
 An AWS project checks the launches alone (its training runs in a job container, which act cannot start here, so
 its run is the experiment job and the plan it needs: each call's launch job runs, and its run job, in a job
@@ -56,6 +58,14 @@ TRAIN_JOB = "Train, evaluate and report"
 EXPERIMENT_RUN_JOB = "Run and push the experiment"
 EXPERIMENT_LAUNCH_JOB = "Launch the experiment's cloud runner"  # then the cloud, in brackets
 RUN_COMMAND = "python -m wine_classifier experiments run --name"
+# A GitHub-hosted project's experiments: a grid of two the pipeline takes, and one whose value its params check
+# refuses (a depth of 0).
+MIXED_EXPERIMENTS_YAML = """experiments:
+  - train.random_forest.max_depth=2,4
+  - train.random_forest.max_depth=0
+"""
+GOOD = ("max-depth-2", "max-depth-4")
+REFUSED = "max-depth-0"
 
 
 def labels(run_id: str) -> dict[str, str]:
@@ -273,3 +283,82 @@ def test_aws_launches_one_machine_per_experiment(aws_launches: tuple[ActRun, lis
     # Tagged with the run, as training's machine is: the clean-up job removes them by that tag.
     assert sorted(machine["metadata"]["github-run"] for machine in machines) == [f"{RUN_ID}-1"] * len(PLANNED)
     assert len({machine["name"] for machine in machines}) == len(PLANNED)
+
+
+# --- a project on GitHub's machines, one of whose experiments fails ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class HostedRun:
+    """A GitHub-hosted project's origin, and the Train workflow's run on the push of its branch."""
+
+    origin: Path
+    run: ActRun
+
+
+@pytest.fixture(scope="module")
+def hosted_run(s3_server: S3Server, tmp_path_factory: pytest.TempPathFactory) -> HostedRun:
+    root = tmp_path_factory.mktemp("hosted-fan-out")
+    with pytest.MonkeyPatch.context() as patch:
+        use_s3_server(patch, s3_server)
+        project = render(root / "work", dvc_remote_url=f"s3://{s3_server.bucket}/hosted-fan-out")
+        origin = publish_main(project, root)
+        main_sha = git(project, "rev-parse", "HEAD")
+        git(project, "switch", "--quiet", "--create", BRANCH)
+        (project / "experiments.yaml").write_text(MIXED_EXPERIMENTS_YAML)
+        commit_all(project, "Try other depths, one of them refused")
+        git(project, "push", "--quiet", "origin", BRANCH)
+        run_ = run_act(
+            project,
+            "train.yml",
+            "push",
+            push_event(BRANCH, main_sha),
+            root / "act",
+            secrets=secrets(s3_server),
+            env=s3_workflow_env(s3_server, origin),
+            runner_labels=("ubuntu-latest",),
+        )
+        return HostedRun(origin, run_)
+
+
+def matrix_job_lines(run_: ActRun, name: str) -> str:
+    """What act printed for one experiment's matrix job of train.yml (act names a matrix job `<name>-<index>`)."""
+    return "\n".join(line for line in run_.output.splitlines() if re.match(rf"\[Train/Experiment {name}-\d+ *\]", line))
+
+
+def test_a_failed_experiment_fails_its_own_job_alone(hosted_run: HostedRun) -> None:
+    run_ = hosted_run.run
+    assert run_.job_succeeded("Plan the experiments"), run_.output[-5000:]
+    for name in GOOD:
+        lines = matrix_job_lines(run_, name)
+        # act marks every job of a matrix failed once one of them fails: read the job's own last step instead.
+        assert "Success - Main Push the experiment and the run-cache" in lines, lines[-3000:]
+        assert stages_executed(lines) == ["train", "evaluate"], name
+    refused = matrix_job_lines(run_, REFUSED)
+    assert "Failure - Main Run the experiment" in refused, refused[-3000:]
+    assert "Main Push the experiment and the run-cache" not in refused
+    started = set(re.findall(r"\[Train/Experiment ([\w.-]+)-\d+ *\]", run_.output))
+    assert started == {*GOOD, REFUSED}, "one matrix job per experiment"
+
+
+def test_the_report_shows_the_failed_experiment_failed_beside_the_others(hosted_run: HostedRun) -> None:
+    run_ = hosted_run.run
+    assert run_.job_succeeded("Report the experiments"), run_.output[-5000:]
+    training, leaderboard = [call for call in run_.cml_calls if call["args"][0] == "comment"]
+    assert leaderboard["args"][:2] == ["comment", "update"]
+    assert sequence_flags(leaderboard["args"])["watermark-title"] == "Model report"
+    rows = table_rows(leaderboard["file"]["text"])
+    assert {name: rows[name] for name in GOOD} == dict.fromkeys(GOOD, "success")
+    assert rows[REFUSED].startswith("**failed**"), rows
+    table = leaderboard["file"]["text"].split("### Experiments", 1)[1]
+    for name in GOOD:  # each good one with its metrics: numbers in its row, beside its name
+        (row,) = [line for line in table.splitlines() if line.startswith("| ") and name in line]
+        assert re.search(r"\| *\*{0,2}[01]\.\d+", row), row
+    assert set(table_rows(training["file"]["text"]).values()) >= {f"not run: `{RUN_COMMAND} {name}`" for name in GOOD}
+
+
+def test_the_good_experiments_reach_the_origin(hosted_run: HostedRun) -> None:
+    refs = git(hosted_run.origin, "for-each-ref", "--format=%(refname)", "refs/exps").splitlines()
+    sha = git(hosted_run.origin, "rev-parse", BRANCH)
+    pushed = sorted(ref.rsplit("/", 1)[1] for ref in refs if ref.startswith(f"refs/exps/{sha[:2]}/{sha[2:]}/"))
+    assert pushed == sorted(GOOD), refs

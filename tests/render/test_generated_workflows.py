@@ -35,11 +35,17 @@ CLOUD_RUNNERS = tuple(runner for runner in OPTIONS["runner"] if runner != "githu
 SPOT_RUNNERS = ("aws", "gcp", "azure")  # the template refuses cloud_spot for any other runner
 DRIFT_WORKFLOW = "drift.yml"
 EXPERIMENT_WORKFLOW = "experiment.yml"
-WORKFLOW_NAMES = ("deploy.yml", DRIFT_WORKFLOW, EXPERIMENT_WORKFLOW, "test.yml", "train.yml")
+WORKFLOW_NAMES = ("deploy.yml", DRIFT_WORKFLOW, "test.yml", "train.yml")
 SWEEP_WORKFLOW = "sweep.yml"
+# The workflows only a cloud runner's project has: each experiment's machine, and the sweep of machines left behind.
+CLOUD_WORKFLOWS = (EXPERIMENT_WORKFLOW, SWEEP_WORKFLOW)
 CLEANUP_SCRIPT = Path(".github/scripts/cloud-machines.sh")
 # What the post-gen hook removes for a github-hosted runner.
-CLOUD_RUNNER_FILES = (Path(".github/actionlint.yaml"), CLEANUP_SCRIPT, Path(".github/workflows") / SWEEP_WORKFLOW)
+CLOUD_RUNNER_FILES = (
+    Path(".github/actionlint.yaml"),
+    CLEANUP_SCRIPT,
+    *(Path(".github/workflows") / name for name in CLOUD_WORKFLOWS),
+)
 # The secrets `cml runner launch` reads from its environment, by cloud (aws reads the credentials step's instead).
 LAUNCH_SECRETS: dict[str, set[str]] = {
     "aws": {"CML_RUNNER_TOKEN"},
@@ -255,14 +261,23 @@ def distinct_files(rendered: dict[str, Rendered], relative: Path | str) -> list[
 def distinct_together(
     rendered: dict[str, Rendered], names: Sequence[str], variants: Sequence[Variant] = VARIANTS
 ) -> Iterator[tuple[Variant, dict[str, dict[Any, Any]]]]:
-    """The first variant of each distinct combination of the named workflows, with those workflows parsed: for
+    """The first variant of each distinct combination of the named workflows, with those of them it has parsed: for
     checks that read a caller and the workflow it calls side by side."""
-    seen: set[tuple[str, ...]] = set()
+    seen: set[tuple[str | None, ...]] = set()
     for variant in variants:
-        texts = tuple(rendered[variant.id].texts[name] for name in names)
+        result = rendered[variant.id]
+        texts = tuple(result.texts.get(name) for name in names)
         if texts not in seen:
             seen.add(texts)
-            yield variant, {name: rendered[variant.id].workflows[name] for name in names}
+            yield variant, {name: result.workflows[name] for name in names if name in result.workflows}
+
+
+def experiment_job(workflows: dict[str, dict[Any, Any]]) -> tuple[dict[str, Any], str]:
+    """The job that runs one experiment, and the expression that names the experiment in it: a cloud runner's
+    experiment.yml's run job (its `name` input), else train.yml's own experiment job (its matrix entry)."""
+    if EXPERIMENT_WORKFLOW in workflows:
+        return workflows[EXPERIMENT_WORKFLOW]["jobs"]["run"], "${{ inputs.name }}"
+    return workflows["train.yml"]["jobs"]["experiment"], "${{ matrix.experiment.name }}"
 
 
 def strings(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], str]]:
@@ -367,7 +382,7 @@ def test_every_variant_renders_its_workflows_and_only_cloud_runners_get_the_mach
     assert set(rendered) == set(ids(VARIANTS))
     for variant in VARIANTS:
         expected = {name for name in WORKFLOW_NAMES if TASKS[variant.task]["drift"] or name != DRIFT_WORKFLOW}
-        expected |= {SWEEP_WORKFLOW} if variant.runner in CLOUD_RUNNERS else set()
+        expected |= set(CLOUD_WORKFLOWS) if variant.runner in CLOUD_RUNNERS else set()
         assert set(rendered[variant.id].workflows) == expected, variant.id
         if variant.hooks or variant.runner in CLOUD_RUNNERS:  # the hooks, not this module, removed them
             for path in CLOUD_RUNNER_FILES:
@@ -381,7 +396,7 @@ def test_linters_report_nothing(rendered: dict[str, Rendered]) -> None:
     distinct clean-up script; each tool runs once over all of them (starting it costs more than a file)."""
     workflows = [
         path
-        for name in (*WORKFLOW_NAMES, SWEEP_WORKFLOW)
+        for name in (*WORKFLOW_NAMES, *CLOUD_WORKFLOWS)
         for path in distinct_files(rendered, f".github/workflows/{name}")
     ]
     scripts = distinct_files(rendered, CLEANUP_SCRIPT)
@@ -404,7 +419,7 @@ def test_linters_report_nothing(rendered: dict[str, Rendered]) -> None:
 
 
 def test_every_job_has_a_timeout(rendered: dict[str, Rendered], subtests: pytest.Subtests) -> None:
-    for name in (*WORKFLOW_NAMES, SWEEP_WORKFLOW):
+    for name in (*WORKFLOW_NAMES, *CLOUD_WORKFLOWS):
         for variant, workflow in distinct(rendered, name):
             for job_name, job in workflow["jobs"].items():
                 if "uses" in job:  # a call: the called workflow's jobs have their own, and GitHub allows no other
@@ -415,7 +430,7 @@ def test_every_job_has_a_timeout(rendered: dict[str, Rendered], subtests: pytest
 
 def test_every_workflow_runs_its_scripts_in_bash(rendered: dict[str, Rendered]) -> None:
     """Without a shell, a step in a job container may get `sh`, which the scripts' arrays and [[ ]] break."""
-    for name in (*WORKFLOW_NAMES, SWEEP_WORKFLOW):
+    for name in (*WORKFLOW_NAMES, *CLOUD_WORKFLOWS):
         for variant, workflow in distinct(rendered, name):
             assert workflow["defaults"] == {"run": {"shell": "bash"}}, f"{variant.id}: {name}"
 
@@ -551,11 +566,16 @@ def test_sweep_lists_old_machines_until_told_to_remove_them(
 
 
 def test_github_hosted_trains_on_ubuntu_without_a_launch(rendered: dict[str, Rendered]) -> None:
-    for variant, workflows in distinct_together(rendered, ("train.yml", EXPERIMENT_WORKFLOW), HOSTED_VARIANTS):
-        train = workflows["train.yml"]
+    """No machine to launch: the experiments run in train.yml's own matrix job, which no act or GitHub run aborts
+    when one of them fails (a called workflow's failed job ends act's whole run)."""
+    for variant, train in distinct(rendered, "train.yml", HOSTED_VARIANTS):
         assert set(train["jobs"]) == {"fork-notice", "plan", "train", "experiment", "leaderboard", "deploy"}, variant.id
-        (run_job,) = workflows[EXPERIMENT_WORKFLOW]["jobs"].values()
-        assert run_job["runs-on"] == "ubuntu-latest" and "needs" not in run_job, variant.id
+        experiment = train["jobs"]["experiment"]
+        assert "uses" not in experiment, variant.id
+        assert experiment["runs-on"] == "ubuntu-latest" and experiment["needs"] == "plan", variant.id
+        assert experiment["name"] == "Experiment ${{ matrix.experiment.name }}"
+        expected = {"contents": "write"} | ({"id-token": "write"} if variant.dvc_remote_url.startswith("s3://") else {})
+        assert experiment["permissions"] == expected, "what its steps need, no more"
         job = train["jobs"]["train"]
         assert job["runs-on"] == "ubuntu-latest"
         assert "container" not in job
@@ -625,24 +645,27 @@ def test_experiments_are_planned_from_the_pushed_commit(
 def test_each_experiment_runs_in_its_own_job_as_training_does(
     rendered: dict[str, Rendered], subtests: pytest.Subtests
 ) -> None:
-    """The experiment job calls experiment.yml once per planned experiment, max-parallel at a time; the called run
-    job sets up, reaches the remote and pushes as training does."""
+    """The experiment job runs once per planned experiment, max-parallel at a time: itself on GitHub's machines,
+    else by calling experiment.yml; the job that runs the experiment sets up, reaches the remote and pushes as
+    training does."""
     for variant, workflows in distinct_together(rendered, ("train.yml", EXPERIMENT_WORKFLOW)):
         with subtests.test(variant=variant.id):
-            jobs, called = workflows["train.yml"]["jobs"], workflows[EXPERIMENT_WORKFLOW]
-            train, caller, experiment = jobs["train"], jobs["experiment"], called["jobs"]["run"]
+            jobs = workflows["train.yml"]["jobs"]
+            train, caller = jobs["train"], jobs["experiment"]
+            experiment, name = experiment_job(workflows)
             assert caller["needs"] == "plan" and caller["if"] == "needs.plan.outputs.any == 'true'"
             assert caller["strategy"] == {
                 "fail-fast": False,
                 "max-parallel": "${{ fromJSON(needs.plan.outputs.max-parallel) }}",
                 "matrix": PLAN_MATRIX,
             }
-            assert caller["uses"] == f"./.github/workflows/{EXPERIMENT_WORKFLOW}"
-            assert caller["with"] == {"name": "${{ matrix.experiment.name }}"}
-            assert called["on"]["workflow_call"]["inputs"]["name"]["required"] is True
             if variant.runner == "github-hosted":
-                assert "needs" not in experiment and experiment["runs-on"] == "ubuntu-latest"
+                assert experiment is caller and experiment["runs-on"] == "ubuntu-latest"
             else:
+                called = workflows[EXPERIMENT_WORKFLOW]
+                assert caller["uses"] == f"./.github/workflows/{EXPERIMENT_WORKFLOW}"
+                assert caller["with"] == {"name": "${{ matrix.experiment.name }}"}
+                assert called["on"]["workflow_call"]["inputs"]["name"]["required"] is True
                 assert experiment["needs"] == "launch"
                 assert experiment["runs-on"] == ["self-hosted", "cml", EXPERIMENT_LABEL]
             assert experiment.get("container") == train.get("container")
@@ -654,7 +677,7 @@ def test_each_experiment_runs_in_its_own_job_as_training_does(
             )
             _, run_step = step_named(experiment, "Run the experiment")
             assert run_step["run"] == 'python -m wine_classifier experiments run --name "$NAME"'
-            assert run_step["env"]["NAME"] == "${{ inputs.name }}"
+            assert run_step["env"]["NAME"] == name
             # GITHUB_TOKEN pushes the experiment's git ref, in the one step that needs it, for this host only.
             assert (
                 experiment["permissions"].get("contents") == "write"
@@ -665,7 +688,7 @@ def test_each_experiment_runs_in_its_own_job_as_training_does(
             ]
             assert tokens == ["Push the experiment and the run-cache"]
             _, push = step_named(experiment, "Push the experiment and the run-cache")
-            assert push["env"]["NAME"] == "${{ inputs.name }}"
+            assert push["env"]["NAME"] == name
             assert 'GIT_CONFIG_GLOBAL="$config"' in push["run"] and '[http "%s/"]' in push["run"]
             assert push["run"].rstrip().endswith('dvc exp push --force --run-cache origin "$NAME"')
             assert "trap 'rm -f \"$config\"' EXIT" in push["run"], "the credential file goes with the step"
@@ -676,7 +699,7 @@ def test_the_experiment_workflow_gets_only_what_its_jobs_use(
 ) -> None:
     """A caller's permissions cap the called jobs': the experiment job grants what they need, no more; and it hands
     over exactly the secrets experiment.yml declares, which are the ones its steps read (GITHUB_TOKEN is the run's)."""
-    for variant, workflows in distinct_together(rendered, ("train.yml", EXPERIMENT_WORKFLOW)):
+    for variant, workflows in distinct_together(rendered, ("train.yml", EXPERIMENT_WORKFLOW), CLOUD_VARIANTS):
         with subtests.test(variant=variant.id):
             caller, called = workflows["train.yml"]["jobs"]["experiment"], workflows[EXPERIMENT_WORKFLOW]
             assert called["permissions"] == {}
@@ -760,6 +783,7 @@ def test_oidc_credentials_outlive_the_work_that_uses_them(
             needed = {
                 ("train.yml", "train"): train_seconds,
                 ("train.yml", "launch"): launch_seconds,
+                ("train.yml", "experiment"): train_seconds,
                 (EXPERIMENT_WORKFLOW, "run"): train_seconds,
                 (EXPERIMENT_WORKFLOW, "launch"): launch_seconds,
             }
@@ -775,7 +799,7 @@ def test_secrets_and_expressions_stay_out_of_scripts_and_shared_env(
 ) -> None:
     """A secret in a job's or the workflow's env reaches every step, third-party actions included; an expression
     inside a `run:` script is pasted into it before the shell sees it, where env: passes it as plain data."""
-    for name in (*WORKFLOW_NAMES, SWEEP_WORKFLOW):
+    for name in (*WORKFLOW_NAMES, *CLOUD_WORKFLOWS):
         for variant, workflow in distinct(rendered, name):
             with subtests.test(variant=variant.id, workflow=name):
                 for path, value in strings(workflow):

@@ -23,9 +23,14 @@ PROJECT_TEMPLATE = TEMPLATE_DIR / "{{cookiecutter.project_slug}}"
 PACKS = PROJECT_TEMPLATE / "packs"
 # The part of a pack that shared files include while rendering; never a file of the project.
 PACK_INCLUDES = "include"
-# Only cloud runners are self-hosted runners, whose labels actionlint must be told about, and leave machines
-# that the clean-up script and the sweep workflow remove.
-CLOUD_RUNNER_FILES = {".github/actionlint.yaml", ".github/scripts/cloud-machines.sh", ".github/workflows/sweep.yml"}
+# Only cloud runners are self-hosted runners, whose labels actionlint must be told about, launch each experiment's
+# machine (experiment.yml), and leave machines that the clean-up script and the sweep workflow remove.
+CLOUD_RUNNER_FILES = {
+    ".github/actionlint.yaml",
+    ".github/scripts/cloud-machines.sh",
+    ".github/workflows/experiment.yml",
+    ".github/workflows/sweep.yml",
+}
 DVC_SETUP_FILES = {".dvc/.gitignore", ".dvc/config", ".dvcignore", "data/raw/.gitignore"}
 RUNTIME_DIRS = (".git/", ".dvc/cache/", ".dvc/tmp/")
 
