@@ -98,18 +98,25 @@ def run_train(project: Path, origin: Path, server: S3Server, before: str, scratc
     )
 
 
+def publish_experiments_branch(project: Path, root: Path, experiments_yaml: str) -> tuple[Path, str]:
+    """main trained and pushed to a new origin, then the branch that only adds experiments.yaml, pushed too;
+    returns the origin and main's commit (the push event's `before`)."""
+    origin = publish_main(project, root)
+    main_sha = git(project, "rev-parse", "HEAD")
+    git(project, "switch", "--quiet", "--create", BRANCH)
+    (project / "experiments.yaml").write_text(experiments_yaml)
+    commit_all(project, "Try other settings")
+    git(project, "push", "--quiet", "origin", BRANCH)
+    return origin, main_sha
+
+
 @pytest.fixture(scope="module")
 def fan_out(s3_server: S3Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FanOut]:
     root = tmp_path_factory.mktemp("fan-out")
     with pytest.MonkeyPatch.context() as patch:
         use_s3_server(patch, s3_server)
         project = render(root / "work", runner="kubernetes", dvc_remote_url=f"s3://{s3_server.bucket}/fan-out")
-        origin = publish_main(project, root)
-        main_sha = git(project, "rev-parse", "HEAD")
-        git(project, "switch", "--quiet", "--create", BRANCH)
-        (project / "experiments.yaml").write_text(EXPERIMENTS_YAML)
-        commit_all(project, "Try other depths and sizes")
-        git(project, "push", "--quiet", "origin", BRANCH)
+        origin, main_sha = publish_experiments_branch(project, root, EXPERIMENTS_YAML)
         branch_sha = git(project, "rev-parse", "HEAD")
         first = run_train(project, origin, s3_server, main_sha, root / "act-1", RUN_ID)
         # A push that changes nothing the pipeline or the experiments read: a new commit, so new experiment refs.
@@ -216,7 +223,7 @@ def test_a_push_that_changes_nothing_retrains_nothing(fan_out: FanOut) -> None:
     """Each experiment's stages come back from the run-cache the first run pushed; the table is posted again."""
     run_ = fan_out.second
     training = "\n".join(line for line in run_.output.splitlines() if line.startswith(f"[Train/{TRAIN_JOB}"))
-    assert "Data and pipelines are up to date." in training and stages_executed(training) == []
+    assert "stages run or restored from the run-cache: none" in training and stages_executed(training) == []
     for name in PLANNED:
         assert experiment_succeeded(run_, name), experiment_steps(run_, name)[-3000:]
         steps = experiment_steps(run_, name)
@@ -302,12 +309,7 @@ def hosted_run(s3_server: S3Server, tmp_path_factory: pytest.TempPathFactory) ->
     with pytest.MonkeyPatch.context() as patch:
         use_s3_server(patch, s3_server)
         project = render(root / "work", dvc_remote_url=f"s3://{s3_server.bucket}/hosted-fan-out")
-        origin = publish_main(project, root)
-        main_sha = git(project, "rev-parse", "HEAD")
-        git(project, "switch", "--quiet", "--create", BRANCH)
-        (project / "experiments.yaml").write_text(MIXED_EXPERIMENTS_YAML)
-        commit_all(project, "Try other depths, one of them refused")
-        git(project, "push", "--quiet", "origin", BRANCH)
+        origin, main_sha = publish_experiments_branch(project, root, MIXED_EXPERIMENTS_YAML)
         run_ = run_act(
             project,
             "train.yml",
