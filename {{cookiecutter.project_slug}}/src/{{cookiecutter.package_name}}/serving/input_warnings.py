@@ -7,10 +7,11 @@ production before a drift check does. The model's input says which warnings appl
 each column against what the training rows showed; a text has no such columns and gets none.
 """
 
+from collections import Counter
 from collections.abc import Iterable
 from typing import Literal, Protocol
 
-from prometheus_client import Counter
+from prometheus_client import Counter as PrometheusCounter
 from pydantic import BaseModel, Field
 
 WarningKind = Literal["unseen_category", "out_of_range", "imputed"]
@@ -29,12 +30,13 @@ class Warned(Protocol):
     warnings: list[InputWarning]
 
 
-INPUT_WARNINGS = Counter(
+INPUT_WARNINGS = PrometheusCounter(
     "model_input_warnings_total", "Inputs unlike the training data, by feature and kind", ["feature", "kind"]
 )
 
 
 def record_input_warnings(predictions: Iterable[Warned]) -> None:
-    for prediction in predictions:
-        for warning in prediction.warnings:
-            INPUT_WARNINGS.labels(feature=warning.feature, kind=warning.kind).inc()
+    """The warnings counted by feature and kind first, then added once per pair, as `record_predictions` does."""
+    pairs = Counter((warning.feature, warning.kind) for prediction in predictions for warning in prediction.warnings)
+    for (feature, kind), count in pairs.items():
+        INPUT_WARNINGS.labels(feature=feature, kind=kind).inc(count)
