@@ -25,7 +25,7 @@ from ..core.errors import ProjectError
 from ..core.paths import METRICS_FILE, MODEL_CARD_FILE, MODEL_PATH
 from .batching import MicroBatcher
 from .body_limit import BodyLimit
-from .error_responses import explain_http_error, refuse_invalid_request, refuse_large_body, too_large
+from .error_responses import explain_http_error, refuse_invalid_request, too_large
 from .input_warnings import record_input_warnings
 from .instances import INSTANCE_BYTES, ROWS_PER_CALL, InputSettings
 from .loaded_model import NO_FEATURES, LoadedModel
@@ -116,7 +116,6 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
     )
     app.add_exception_handler(RequestValidationError, refuse_invalid_request)
     app.add_exception_handler(StarletteHTTPException, explain_http_error)
-    app.add_exception_handler(413, refuse_large_body(settings.max_body_bytes, settings.max_batch_size))
     refusal = partial(too_large, settings.max_body_bytes, settings.max_batch_size)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, refusal=refusal)  # inside the request metrics
     instrument(app)

@@ -9,20 +9,20 @@ Starlette's own limit answers a declared length with plain text; this one answer
 from collections.abc import Callable
 
 from starlette.datastructures import Headers
-from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
-class BodyTooLarge(HTTPException):
-    """Raised while reading a chunked body that passes the limit; the app's 413 handler answers it."""
+class BodyTooLarge(Exception):
+    """Raised while the app reads a chunked body that passes the limit; `BodyLimit` answers it with the 413.
 
-    def __init__(self) -> None:
-        super().__init__(status_code=413)
+    Not an HTTPException, which the app's own handlers would answer: it passes through them to the middleware,
+    so that both refusals, from the declared length or while reading, are the same response.
+    """
 
 
 class BodyLimit:
-    """ASGI middleware: at most `max_bytes` of body per request; `refusal` is the 413 for a declared length."""
+    """ASGI middleware: at most `max_bytes` of body per request; `refusal` is the 413 it answers with."""
 
     def __init__(self, app: ASGIApp, max_bytes: int, refusal: Callable[[], Response]) -> None:
         self.app = app
@@ -47,4 +47,7 @@ class BodyLimit:
                 raise BodyTooLarge
             return message
 
-        await self.app(scope, receive_within_limit, send)
+        try:
+            await self.app(scope, receive_within_limit, send)
+        except BodyTooLarge:  # raised while the app read the body, before it answered
+            await self.refusal()(scope, receive, send)

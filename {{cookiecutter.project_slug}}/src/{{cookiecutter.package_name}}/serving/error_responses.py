@@ -5,7 +5,6 @@ FastAPI's own 422 lists pydantic's errors; the handlers here add a `message` tha
 """
 
 import math
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import Request
@@ -13,8 +12,6 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-
-Handler = Callable[[Request, Exception], Awaitable[JSONResponse]]
 
 
 def describe_problem(error: dict[str, Any]) -> str:
@@ -69,12 +66,3 @@ def too_large(max_body_bytes: int, max_batch_size: int) -> JSONResponse:
         "per request"
     )
     return JSONResponse(status_code=413, content={"message": message, "detail": message})
-
-
-def refuse_large_body(max_body_bytes: int, max_batch_size: int) -> Handler:
-    """The handler of a body found too large while it was read (sent in chunks, without a declared length)."""
-
-    async def refuse(_: Request, error: Exception) -> JSONResponse:
-        return too_large(max_body_bytes, max_batch_size)
-
-    return refuse
