@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from {{ cookiecutter.package_name }}.core.paths import LOCK_FILE
+from {{ cookiecutter.package_name }}.core.step_outputs import write_step_outputs
 from {{ cookiecutter.package_name }}.ct.ci import (
     GitHubEvent,
     ReportPlan,
@@ -22,7 +23,6 @@ from {{ cookiecutter.package_name }}.ct.ci import (
     lock_changed,
     plan_report,
     run_page,
-    write_step_outputs,
 )
 from {{ cookiecutter.package_name }}.ct.ci_pipeline import reproduce
 

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from ..core.errors import ProjectError
 from ..core.paths import LOCK_FILE, METRICS_FILE, PREDICTIONS_FILE
+from ..core.step_outputs import write_step_outputs
 from .ci_pipeline import reproduce
 from .prediction_report import PICTURES
 from .report import write_report
@@ -134,15 +135,6 @@ def lock_changed() -> bool:
 def commit_lock() -> None:
     run_command("git", "add", "--", str(LOCK_FILE))
     run_command("git", "commit", "--quiet", "--message", LOCK_COMMIT_MESSAGE, "--", str(LOCK_FILE))
-
-
-def write_step_outputs(outputs: Mapping[str, str], environ: Mapping[str, str]) -> None:
-    """Hand values to later workflow steps through the file GitHub Actions names in GITHUB_OUTPUT."""
-    output_path = environ.get("GITHUB_OUTPUT")
-    if not output_path:
-        return
-    with open(output_path, "a", encoding="utf-8") as output_file:
-        output_file.writelines(f"{name}={value}\n" for name, value in outputs.items())
 
 
 def continuous_training(base: str, report_path: Path, pictures_url: str | None) -> bool:

@@ -21,7 +21,7 @@ from pathlib import Path
 from ..core.errors import ProjectError
 from ..core.hashing import output_md5
 from ..core.paths import LOCK_FILE, METRICS_FILE, MODEL_PATH, PREDICTIONS_FILE
-from .ci import write_step_outputs
+from ..core.step_outputs import write_step_outputs
 from .lockfile import locked_md5, previous_model_revision
 from .model_card import write_model_card
 

@@ -32,8 +32,8 @@ from ..core.config import load_params
 from ..core.errors import ProjectError
 from ..core.paths import MODEL_PATH, PREPARED_DIR
 from ..core.plotting import pyplot
+from ..core.step_outputs import write_step_outputs
 from ..core.task_params import DriftParams
-from ..ct.ci import write_step_outputs
 from ..data.expectations import EXPECTATIONS_FILE, Expectations
 from ..data.schema import SCHEMA_FILE, TRAIN_FILE, FeatureSchema, read_split
 from ..data.target import PREDICTION_TYPE
